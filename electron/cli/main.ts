@@ -1,0 +1,12 @@
+/** Entry point of the `dlite` CLI. */
+import { runCli } from './run.js';
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`dlite: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  },
+);
