@@ -35,7 +35,13 @@ export interface VmStatus {
   /** Seconds since the VM reached `running`; null otherwise. */
   readonly uptimeSeconds: number | null;
   /** SSH endpoint for `dlite ssh` and the terminal. */
-  readonly ssh: { readonly host: string; readonly port: number; readonly user: string } | null;
+  readonly ssh: {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    /** The name the guest's host key is pinned under in `ssh/known_hosts`. */
+    readonly hostKeyAlias: string;
+  } | null;
   readonly failure: FailureDetails | null;
   /** Pid of the process hosting the supervisor. */
   readonly hostPid: number;

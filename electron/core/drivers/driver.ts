@@ -1,0 +1,116 @@
+import type { HypervisorName } from '../../shared/types.js';
+import type { DlitePaths } from '../paths.js';
+
+/** Guest CPU architecture, named as Debian names it. */
+export type GuestArch = 'amd64' | 'arm64';
+
+/** Everything a driver needs to boot the VM. Built by the supervisor from settings. */
+export interface VmConfig {
+  readonly uuid: string;
+  readonly hostname: string;
+  readonly cpus: number;
+  /** GiB */
+  readonly memoryGiB: number;
+  /** GiB; the raw disk image is created sparse at this size. */
+  readonly diskGiB: number;
+  readonly arch: GuestArch;
+  /** Kernel (bzImage on x86, uncompressed Image on arm64), initramfs and kernel command line. */
+  readonly kernelPath: string;
+  readonly initrdPath: string;
+  readonly cmdline: string;
+  /** Host folder shared into the guest at the same path; `tag` is the 9p/virtiofs mount tag. */
+  readonly share: { readonly hostPath: string; readonly tag: string } | null;
+  /** Expose dockerd's TCP 2375 (unauthenticated) — only when the user opted in. */
+  readonly dockerTcp: boolean;
+  readonly paths: DlitePaths;
+}
+
+export type ShareType = '9p' | 'virtiofs' | 'nfs';
+
+/** What a driver can do, as data (Lima's `features`). */
+export interface DriverFeatures {
+  readonly shareType: ShareType;
+  /**
+   * `user`: user-mode networking; the guest is reached through forwarded 127.0.0.1 ports and
+   * published container ports must be forwarded one by one (see {@link HypervisorDriver.forwardPort}).
+   * `vmnet`: the guest has its own IP on a host-only/shared network; ports are reachable at that IP.
+   */
+  readonly networkMode: 'user' | 'vmnet';
+  /** The hypervisor needs root (setuid binary or sudo). */
+  readonly needsRoot: boolean;
+  /** Architectures this driver can boot on this host. */
+  readonly arches: readonly GuestArch[];
+}
+
+export interface DriverInfo {
+  readonly name: HypervisorName;
+  readonly features: DriverFeatures;
+}
+
+/** How the VM process ended. */
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** True when the guest powered off cleanly (ACPI / QMP powerdown), as far as the driver can tell. */
+  readonly clean: boolean;
+  /** Last lines of the hypervisor's stderr. */
+  readonly stderrTail: readonly string[];
+}
+
+export interface RunningVm {
+  readonly pid: number;
+  /** Settles when the hypervisor process ends, for whatever reason. Never rejects. */
+  readonly exited: Promise<ExitInfo>;
+}
+
+/** Where SSH in the guest is reachable from the host. */
+export interface SshEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface DriverStatus {
+  readonly state: 'running' | 'stopped' | 'broken';
+  readonly pid: number | null;
+  readonly reason?: string;
+}
+
+/** A failure a driver reports; `code` maps onto ErrorDto codes. */
+export class DriverError extends Error {
+  constructor(
+    readonly code: 'driver-unavailable' | 'driver-failed' | 'timeout' | 'cancelled' | 'not-supported',
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = 'DriverError';
+  }
+}
+
+/**
+ * A hypervisor driver (Lima's shape). One instance drives one VM.
+ * The supervisor only talks to this interface, so xhyve/vfkit/qemu are interchangeable.
+ */
+export interface HypervisorDriver {
+  readonly info: DriverInfo;
+  /** Rejects with DriverError('driver-unavailable') when this host cannot run this config (binary, accelerator, arch). */
+  validate(cfg: VmConfig): Promise<void>;
+  /** Creates per-VM state (sockets dir...). MUST resolve if it already exists. Does not create the disk. */
+  create(cfg: VmConfig): Promise<void>;
+  /** Launches the hypervisor. Resolves once the process runs; `signal` aborting kills it. */
+  start(cfg: VmConfig, signal: AbortSignal): Promise<RunningVm>;
+  /** Waits (up to timeoutMs) until the guest's SSH port is known and accepting TCP connections. */
+  sshEndpoint(timeoutMs: number, signal: AbortSignal): Promise<SshEndpoint>;
+  /** Graceful power-off (ACPI/QMP/REST), waits up to timeoutMs, then force-kills. Idempotent. */
+  stop(opts: { timeoutMs: number }): Promise<ExitInfo | null>;
+  /** Current state of the hypervisor process for this VM (from the pidfile if not started here). */
+  inspect(): Promise<DriverStatus>;
+  /**
+   * Forward a host TCP port on 127.0.0.1 to a guest port (networkMode `user` only).
+   * Rejects when the host port is taken.
+   */
+  forwardPort?(hostPort: number, guestPort: number): Promise<void>;
+  removeForward?(hostPort: number): Promise<void>;
+  /** Re-attach to a VM left running by a previous supervisor (pid from the pidfile). */
+  adopt?(pid: number): Promise<RunningVm | null>;
+}

@@ -1,0 +1,47 @@
+import type { Settings, SettingsKey } from '../../shared/types.js';
+import type { HypervisorDriver, SshEndpoint, VmConfig } from '../drivers/driver.js';
+import type { Logger } from '../log/logger.js';
+import type { DlitePaths } from '../paths.js';
+
+/** The SSH-side session with one booted guest: docker socket, configuration, clock, ports. */
+export interface GuestLink {
+  /** Waits until SSH logs in with our key (host key pinned on first contact). */
+  waitSsh(timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** Starts the persistent docker.sock forward. */
+  forwardDocker(signal: AbortSignal): Promise<void>;
+  /** Waits until Docker answers `/_ping` through the host socket. */
+  waitDocker(timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** Registry mirrors / daemon config, clock, docker context, published-port forwarding. */
+  configure(settings: Settings, signal: AbortSignal): Promise<void>;
+  /** Applies settings that can change without a restart (registry mirrors). */
+  applyLive(settings: Settings, keys: readonly SettingsKey[]): Promise<void>;
+  syncClock(): Promise<void>;
+  /** Stops forwards and closes SSH connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface DiskLock {
+  release(): Promise<void>;
+}
+
+/** Everything the supervisor needs from the outside, injected so each piece is testable. */
+export interface SupervisorDeps {
+  readonly paths: DlitePaths;
+  readonly logger: Logger;
+  loadSettings(): Promise<Settings>;
+  updateSettings(
+    patch: unknown,
+  ): Promise<{ settings: Settings; restartRequired: SettingsKey[]; live: SettingsKey[] }>;
+  createDriver(settings: Settings): HypervisorDriver;
+  /** Ensures disk, SSH key and OS image; builds the VM config (kernel command line included). */
+  prepare(settings: Settings, driver: HypervisorDriver, signal: AbortSignal): Promise<VmConfig>;
+  /** One VM per disk. Rejects with a `disk-locked` error naming the holder. */
+  lockDisk(): Promise<DiskLock>;
+  connectGuest(endpoint: SshEndpoint, settings: Settings, driver: HypervisorDriver): GuestLink;
+  /** Last `n` lines of the guest console. */
+  consoleTail(n: number): Promise<string[]>;
+  /** Pid of a hypervisor left running by an earlier supervisor, if any. */
+  orphanPid(): Promise<number | null>;
+  /** Opens a terminal with an SSH shell (platform specific). */
+  openTerminal?(endpoint: SshEndpoint): Promise<void>;
+}

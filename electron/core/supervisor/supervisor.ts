@@ -1,0 +1,428 @@
+import type { Result } from '../../shared/errors.js';
+import { err, ok } from '../../shared/errors.js';
+import type {
+  FailureDetails,
+  ProgressDto,
+  Settings,
+  SettingsUpdate,
+  VmState,
+  VmStatus,
+} from '../../shared/types.js';
+import { GUEST_USER, hostKeyAlias } from '../ssh/ssh-args.js';
+import type { ExitInfo, HypervisorDriver, RunningVm, SshEndpoint, VmConfig } from '../drivers/driver.js';
+import { CancelledError, StepError, throwIfCancelled, toErrorDto, toStepError } from './errors.js';
+import type { DiskLock, GuestLink, SupervisorDeps } from './ports.js';
+import { AUTO_RESTART, START_STEPS, assertTransition, mayAutoRestart, type StartStep } from './state.js';
+
+/** Timeouts (ms) of the start pipeline and of stops. */
+export const TIMEOUTS = {
+  ssh: 180_000,
+  docker: 120_000,
+  stop: 30_000,
+  /** Tearing down a failed or cancelled boot: the guest may not handle ACPI yet. */
+  teardown: 5_000,
+} as const;
+
+/** The VM of one boot and what hangs off it. */
+interface Boot {
+  readonly driver: HypervisorDriver;
+  readonly settings: Settings;
+  lock: DiskLock | null;
+  vm: RunningVm | null;
+  endpoint: SshEndpoint | null;
+  link: GuestLink | null;
+  startedAt: number | null;
+  /** Set before we stop the VM ourselves, so its exit is not mistaken for a crash. */
+  expectingExit: boolean;
+  /** Aborted when the VM process dies during the boot. */
+  readonly crashed: AbortController;
+}
+
+class VmExitedError extends Error {
+  constructor(readonly info: ExitInfo) {
+    super(`The VM process exited during boot (${info.signal ?? `exit code ${String(info.code)}`})`);
+  }
+}
+
+/**
+ * Owns one VM: the state machine of DESIGN.md, serialized operations, crash detection,
+ * auto-restart and adoption of a VM left behind by an earlier supervisor.
+ */
+export class Supervisor {
+  private state: VmState = 'stopped';
+  private failure: FailureDetails | null = null;
+  private boot: Boot | null = null;
+  private settings: Settings | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private startPromise: Promise<Result<VmStatus>> | null = null;
+  private startAbort: AbortController | null = null;
+  private restartTimes: number[] = [];
+  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly stateListeners = new Set<(s: VmStatus) => void>();
+  private readonly progressListeners = new Set<(p: ProgressDto) => void>();
+
+  constructor(private readonly deps: SupervisorDeps) {}
+
+  status(): VmStatus {
+    const s = this.boot?.settings ?? this.settings;
+    const running = this.state === 'running' && this.boot !== null;
+    return {
+      state: this.state,
+      ip: running ? (this.boot?.endpoint?.host ?? null) : null,
+      hostname: s?.hostname ?? 'local.docker',
+      dockerEndpoint: running ? `unix://${this.deps.paths.dockerSocket}` : null,
+      cpus: s?.cpu_count ?? 0,
+      memoryGiB: s?.memory ?? 0,
+      diskGiB: s?.disk_size ?? 0,
+      hypervisor: this.boot?.driver.info.name ?? null,
+      uptimeSeconds:
+        running && this.boot?.startedAt != null
+          ? Math.floor((Date.now() - this.boot.startedAt) / 1000)
+          : null,
+      ssh:
+        running && this.boot?.endpoint
+          ? {
+              host: this.boot.endpoint.host,
+              port: this.boot.endpoint.port,
+              user: GUEST_USER,
+              hostKeyAlias: hostKeyAlias(this.boot.settings.uuid),
+            }
+          : null,
+      failure: this.state === 'error' ? this.failure : null,
+      hostPid: process.pid,
+    };
+  }
+
+  onState(listener: (s: VmStatus) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  onProgress(listener: (p: ProgressDto) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  /** The current boot's guest link, for live operations (clock, settings); null unless running. */
+  guest(): GuestLink | null {
+    return this.state === 'running' ? (this.boot?.link ?? null) : null;
+  }
+
+  async loadSettings(): Promise<Settings> {
+    this.settings = await this.deps.loadSettings();
+    return this.settings;
+  }
+
+  /** Starts the VM; concurrent calls share one boot. Resolves when Docker answers, or with the failed step. */
+  start(): Promise<Result<VmStatus>> {
+    if (this.startPromise) return this.startPromise;
+    const abort = new AbortController();
+    const p = this.exclusive(() => this.runStart(abort.signal, null));
+    this.startPromise = p;
+    this.startAbort = abort;
+    void p.finally(() => {
+      if (this.startPromise === p) {
+        this.startPromise = null;
+        this.startAbort = null;
+      }
+    });
+    return p;
+  }
+
+  /** Graceful stop (then force). During a start, cancels it and leaves no process behind. Idempotent. */
+  stop(): Promise<Result<VmStatus>> {
+    this.cancelAutoRestart();
+    this.startAbort?.abort(new CancelledError());
+    return this.exclusive(() => this.runStop());
+  }
+
+  async restart(): Promise<Result<VmStatus>> {
+    const stopped = await this.stop();
+    return stopped.ok ? this.start() : stopped;
+  }
+
+  /** Validates and saves; applies live what can be, and says what needs a restart. */
+  async updateSettings(patch: unknown): Promise<Result<SettingsUpdate>> {
+    let r: Awaited<ReturnType<SupervisorDeps['updateSettings']>>;
+    try {
+      r = await this.deps.updateSettings(patch);
+    } catch (e) {
+      const se = toStepError('settings', e, 'invalid-settings');
+      const field = (e as { field?: unknown }).field;
+      return err(se.code, se.message, typeof field === 'string' ? { field } : undefined);
+    }
+    this.settings = r.settings;
+    const active = this.state !== 'stopped' && this.boot !== null;
+    const link = this.guest();
+    if (link && r.live.length > 0) {
+      try {
+        await link.applyLive(r.settings, r.live);
+      } catch (e) {
+        const se = toStepError('apply-settings', e, 'ssh-failed');
+        return err(se.code, `Saved, but could not apply to the running VM: ${se.message}`);
+      }
+    }
+    this.emitState();
+    return ok({
+      settings: r.settings,
+      restartRequired: active ? r.restartRequired : [],
+      appliedLive: link ? r.live : [],
+    });
+  }
+
+  /**
+   * After a crash of an earlier supervisor: adopt its VM if it answers, otherwise stop it.
+   * Never leaves two hypervisors on one disk.
+   */
+  recover(): Promise<Result<VmStatus>> {
+    const abort = new AbortController();
+    const p = this.exclusive(async () => {
+      const pid = await this.deps.orphanPid();
+      if (pid === null) return ok(this.status());
+      this.deps.logger.info(`found a VM left running (pid ${pid}); adopting it`);
+      return this.runStart(abort.signal, pid);
+    });
+    this.startPromise = p;
+    this.startAbort = abort;
+    void p.finally(() => {
+      if (this.startPromise === p) this.startPromise = null;
+    });
+    return p;
+  }
+
+  /** Stops the VM and forgets listeners; for process shutdown. */
+  async dispose(opts: { stopVm: boolean }): Promise<void> {
+    this.cancelAutoRestart();
+    if (opts.stopVm) await this.stop();
+    else await this.detach();
+    this.stateListeners.clear();
+    this.progressListeners.clear();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private setState(to: VmState, failure: FailureDetails | null = null): void {
+    assertTransition(this.state, to);
+    this.state = to;
+    this.failure = failure;
+    this.deps.logger.info(`state ${to}${failure ? ` (${failure.step}: ${failure.message})` : ''}`);
+    this.emitState();
+  }
+
+  private emitState(): void {
+    const s = this.status();
+    for (const l of this.stateListeners) l(s);
+  }
+
+  private progress(step: StartStep): void {
+    const index = START_STEPS.findIndex((s) => s.step === step);
+    const p: ProgressDto = {
+      operation: 'start',
+      step,
+      description: START_STEPS[index]?.description ?? step,
+      current: index + 1,
+      max: START_STEPS.length,
+    };
+    this.deps.logger.info(`start ${p.current}/${p.max} ${p.description}`);
+    for (const l of this.progressListeners) l(p);
+  }
+
+  /** The start pipeline; with `adoptPid`, re-attaches to that hypervisor instead of booting. */
+  private async runStart(userSignal: AbortSignal, adoptPid: number | null): Promise<Result<VmStatus>> {
+    if (this.state === 'running') return ok(this.status());
+    if (userSignal.aborted) return err('cancelled', 'The start was cancelled by a stop');
+    this.cancelAutoRestart();
+    this.setState('starting');
+    let step: StartStep = 'validate';
+    let boot: Boot | null = null;
+    let signal = userSignal;
+    try {
+      this.progress(step);
+      const settings = await this.loadSettings();
+      const driver = this.deps.createDriver(settings);
+      step = 'prepare';
+      this.progress(step);
+      const cfg: VmConfig = await this.deps.prepare(settings, driver, signal);
+      await driver.validate(cfg);
+      await driver.create(cfg);
+      throwIfCancelled(signal);
+      step = 'boot';
+      this.progress(step);
+      boot = {
+        driver,
+        settings,
+        lock: null,
+        vm: null,
+        endpoint: null,
+        link: null,
+        startedAt: null,
+        expectingExit: false,
+        crashed: new AbortController(),
+      };
+      this.boot = boot;
+      signal = AbortSignal.any([userSignal, boot.crashed.signal]);
+      boot.lock = await this.deps.lockDisk();
+      boot.vm = adoptPid === null ? await driver.start(cfg, signal) : await this.adopt(driver, adoptPid);
+      this.watchExit(boot, boot.vm);
+      step = 'wait-ssh';
+      this.progress(step);
+      boot.endpoint = await driver.sshEndpoint(TIMEOUTS.ssh, signal);
+      boot.link = this.deps.connectGuest(boot.endpoint, settings, driver);
+      await boot.link.waitSsh(TIMEOUTS.ssh, signal);
+      step = 'forward-docker';
+      this.progress(step);
+      await boot.link.forwardDocker(signal);
+      step = 'wait-docker';
+      this.progress(step);
+      await boot.link.waitDocker(TIMEOUTS.docker, signal);
+      step = 'configure';
+      this.progress(step);
+      await boot.link.configure(settings, signal);
+      throwIfCancelled(signal);
+      boot.startedAt = Date.now();
+      this.setState('running');
+      return ok(this.status());
+    } catch (e) {
+      return this.failStart(step, boot, e, userSignal);
+    }
+  }
+
+  private async adopt(driver: HypervisorDriver, pid: number): Promise<RunningVm> {
+    const vm = driver.adopt ? await driver.adopt(pid) : null;
+    if (vm === null)
+      {throw new StepError('boot', 'driver-failed', `The VM left running (pid ${pid}) could not be adopted`);}
+    return vm;
+  }
+
+  private async failStart(
+    step: StartStep,
+    boot: Boot | null,
+    e: unknown,
+    userSignal: AbortSignal,
+  ): Promise<Result<VmStatus>> {
+    const crash = boot?.crashed.signal.reason as unknown;
+    if (userSignal.aborted && !(crash instanceof VmExitedError)) {
+      this.setState('stopping');
+      await this.teardown(boot, TIMEOUTS.teardown);
+      this.setState('stopped');
+      return err('cancelled', 'The start was cancelled by a stop');
+    }
+    const se =
+      crash instanceof VmExitedError
+        ? new StepError(step, 'vm-crashed', crash.message)
+        : toStepError(step, e);
+    const lastConsoleLines = await this.deps.consoleTail(20).catch(() => []);
+    await this.teardown(boot, TIMEOUTS.teardown);
+    this.setState('error', {
+      step,
+      message: se.message,
+      lastConsoleLines,
+      ...(se.lastCommand !== undefined ? { lastCommand: se.lastCommand } : {}),
+    });
+    return { ok: false, error: toErrorDto(se, { lastConsoleLines }) };
+  }
+
+  private async runStop(): Promise<Result<VmStatus>> {
+    this.cancelAutoRestart();
+    if (this.state === 'stopped') return ok(this.status());
+    if (this.state === 'error' && this.boot === null) {
+      this.setState('stopped');
+      return ok(this.status());
+    }
+    this.setState('stopping');
+    try {
+      await this.teardown(this.boot, TIMEOUTS.stop);
+    } catch (e) {
+      const se = toStepError('stop', e, 'driver-failed');
+      this.setState('error', {
+        step: 'stop',
+        message: se.message,
+        lastConsoleLines: await this.deps.consoleTail(20).catch(() => []),
+      });
+      return { ok: false, error: toErrorDto(se) };
+    }
+    this.setState('stopped');
+    return ok(this.status());
+  }
+
+  /** Closes the guest link, stops the VM (graceful up to timeoutMs, then force) and releases the disk. */
+  private async teardown(boot: Boot | null, timeoutMs: number): Promise<void> {
+    if (boot === null) return;
+    boot.expectingExit = true;
+    try {
+      await boot.link
+        ?.close()
+        .catch((e: unknown) => this.deps.logger.warn(`closing the guest link: ${String(e)}`));
+      if (boot.vm !== null) {
+        const exit = await boot.driver.stop({ timeoutMs });
+        this.deps.logger.info(`VM stopped (${exit?.clean ? 'clean power-off' : 'forced'})`);
+      }
+    } finally {
+      await boot.lock?.release();
+      if (this.boot === boot) this.boot = null;
+    }
+  }
+
+  /** Leaves the VM running (for adoption by the next supervisor) but closes our links. */
+  private async detach(): Promise<void> {
+    const boot = this.boot;
+    if (boot === null) return;
+    boot.expectingExit = true;
+    await boot.link?.close().catch(() => undefined);
+    await boot.lock?.release();
+    this.boot = null;
+  }
+
+  private watchExit(boot: Boot, vm: RunningVm): void {
+    void vm.exited.then(async (info) => {
+      if (boot.expectingExit || this.boot !== boot) return;
+      this.deps.logger.error(
+        `the VM process exited unexpectedly (code ${String(info.code)}, signal ${String(info.signal)})`,
+      );
+      if (this.state === 'starting') {
+        boot.crashed.abort(new VmExitedError(info));
+        return;
+      }
+      if (this.state !== 'running') return;
+      boot.expectingExit = true;
+      this.boot = null;
+      await boot.link?.close().catch(() => undefined);
+      await boot.lock?.release();
+      const lastConsoleLines = await this.deps.consoleTail(20).catch(() => []);
+      this.setState('error', {
+        step: 'running',
+        message: `The VM stopped unexpectedly (${info.signal ?? `exit code ${String(info.code)}`})`,
+        lastConsoleLines,
+      });
+      this.scheduleAutoRestart(boot.settings);
+    });
+  }
+
+  private scheduleAutoRestart(settings: Settings): void {
+    if (!settings.auto_restart) return;
+    const now = Date.now();
+    this.restartTimes = this.restartTimes.filter((t) => now - t < AUTO_RESTART.windowMs);
+    if (!mayAutoRestart(this.restartTimes, now)) {
+      this.deps.logger.warn(
+        `not restarting: ${AUTO_RESTART.maxTries} restarts within ${AUTO_RESTART.windowMs / 60_000} minutes`,
+      );
+      return;
+    }
+    const delay = AUTO_RESTART.delayMs(this.restartTimes.length + 1);
+    this.deps.logger.info(`auto-restart in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.restartTimes.push(Date.now());
+      void this.start();
+    }, delay);
+  }
+
+  private cancelAutoRestart(): void {
+    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+}
