@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+
+import type { Settings, SettingsKey } from '../../shared/types.js';
+
+/**
+ * The schema version this build writes. Bump it together with a new step in `MIGRATIONS`
+ * (migrations.ts). Files without `schema_version` are the original dlite's (version 0).
+ */
+export const CURRENT_SCHEMA_VERSION = 2;
+
+/** The facts about the host that defaults and limits depend on. */
+export interface HostFacts {
+  readonly platform: NodeJS.Platform;
+  readonly homedir: string;
+  /** Logical CPU cores, at least 1. */
+  readonly cpus: number;
+  /** Physical memory in GiB (may be fractional). */
+  readonly memoryGiB: number;
+}
+
+/** Reads {@link HostFacts} from `node:os`. */
+export function hostFacts(): HostFacts {
+  return {
+    platform: process.platform,
+    homedir: os.homedir(),
+    cpus: Math.max(1, os.cpus().length),
+    memoryGiB: os.totalmem() / 2 ** 30,
+  };
+}
+
+/**
+ * Every key of `config.json`, in the order it is written: the original dlite's seed keys first
+ * (`uuid, cpu_count, memory, hostname, share`) so its users recognise the file, then ours.
+ */
+export const SETTINGS_FILE_KEYS = [
+  'uuid',
+  'cpu_count',
+  'memory',
+  'hostname',
+  'share',
+  'schema_version',
+  'disk_size',
+  'hypervisor',
+  'registry_mirrors',
+  'docker_args',
+  'docker_tcp',
+  'dns',
+  'auto_restart',
+  'use_docker_context',
+] as const satisfies readonly (keyof Settings)[];
+
+/** The keys a user may change (`dlite config set`, the settings window): all but `uuid`/`schema_version`. */
+export const SETTINGS_KEYS: readonly SettingsKey[] = SETTINGS_FILE_KEYS.filter(
+  (k): k is Exclude<(typeof SETTINGS_FILE_KEYS)[number], 'uuid' | 'schema_version'> =>
+    k !== 'uuid' && k !== 'schema_version',
+);
+
+/** Largest disk image accepted, in GiB. */
+export const MAX_DISK_GIB = 2048;
+
+/** The VM memory ceiling on this host in GiB: all of it but 1 GiB for macOS, at least 1. */
+export function maxMemoryGiB(host: HostFacts): number {
+  return Math.max(1, Math.floor(host.memoryGiB) - 1);
+}
+
+/**
+ * Fresh settings for this host. Pure apart from the random uuid.
+ *
+ * - `uuid`: a random RFC 4122 v4 UUID in lowercase (the form `crypto.randomUUID` and the RFC
+ *   give; xhyve's `-U` and the guest accept either case, and validation accepts the original's
+ *   uppercase `uuidgen` output too).
+ * - `cpu_count`: min(2, host cores). The original defaulted to 1, which makes image builds and
+ *   compose stacks crawl; 2 is still a small share of any Mac, and never more than the host has.
+ * - `memory`: 2 GiB (the original's default), lowered to {@link maxMemoryGiB} on tiny hosts.
+ * - `share`: `/Users` on macOS (as the original), the home folder elsewhere.
+ */
+export function defaultSettings(host: HostFacts): Settings {
+  return {
+    uuid: randomUUID(),
+    cpu_count: Math.min(2, Math.max(1, host.cpus)),
+    memory: Math.min(2, maxMemoryGiB(host)),
+    hostname: 'local.docker',
+    share: host.platform === 'darwin' ? '/Users' : host.homedir,
+    schema_version: CURRENT_SCHEMA_VERSION,
+    disk_size: 20,
+    hypervisor: 'auto',
+    registry_mirrors: [],
+    docker_args: [],
+    docker_tcp: false,
+    dns: [],
+    auto_restart: false,
+    use_docker_context: false,
+  };
+}
+
+/** `settings` as `config.json` text: keys in {@link SETTINGS_FILE_KEYS} order, 2-space JSON, trailing newline. */
+export function serializeSettings(settings: Settings): string {
+  const ordered: Record<string, unknown> = {};
+  for (const key of SETTINGS_FILE_KEYS) ordered[key] = settings[key];
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
