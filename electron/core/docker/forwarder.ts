@@ -1,0 +1,224 @@
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { execa, type ResultPromise } from 'execa';
+
+import type { DlitePaths } from '../paths.js';
+import { sshBaseArgs, type SshTarget } from '../ssh/ssh-args.js';
+import { tail } from '../ssh/ssh-error.js';
+
+import { DockerApi } from './api.js';
+import { DockerError } from './docker-error.js';
+
+export type ForwarderState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
+
+export interface ForwarderOptions {
+  readonly target: SshTarget & { readonly paths: Pick<DlitePaths, 'dockerSocket' | 'runDir'> };
+  /** dockerd's socket in the guest. */
+  readonly guestSocket?: string;
+  /** At most this many restarts within `restartWindowMs` (default 5 per 60 s), then `failed`. */
+  readonly maxRestarts?: number;
+  readonly restartWindowMs?: number;
+  /** First restart delay in ms, doubled per recent restart up to 10 s (default 500). */
+  readonly initialBackoffMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+interface Launched {
+  readonly child: ResultPromise;
+  readonly exited: () => boolean;
+  readonly stderr: () => string;
+}
+
+/**
+ * Keeps one `ssh -N -L <host docker.sock>:<guest docker.sock>` process alive. Stream-local
+ * forwarding carries every byte both ways, so streaming and hijacked API calls (attach, exec -it,
+ * logs -f, build uploads) work unchanged. The host socket is 0600 inside the 0700 run dir.
+ */
+export class DockerSocketForwarder {
+  private current: Launched | undefined;
+  private stateValue: ForwarderState = 'stopped';
+  private readonly listeners = new Set<(state: ForwarderState, detail?: string) => void>();
+  private restarts: number[] = [];
+  private starting: Promise<void> | undefined;
+  private restarting: Promise<void> | undefined;
+  /** Aborted by stop(): ends a start or restart in progress. */
+  private lifetime = new AbortController();
+  readonly api: DockerApi;
+
+  constructor(private readonly options: ForwarderOptions) {
+    this.api = new DockerApi(options.target.paths.dockerSocket);
+  }
+
+  get state(): ForwarderState {
+    return this.stateValue;
+  }
+
+  /** Pid of the ssh process carrying the forward, if one runs. */
+  get pid(): number | undefined {
+    return this.current?.child.pid;
+  }
+
+  /** Calls `listener` on every state change; returns the unsubscribe function. */
+  onDidChangeState(listener: (state: ForwarderState, detail?: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private setState(state: ForwarderState, detail?: string): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    for (const l of this.listeners) l(state, detail);
+  }
+
+  /**
+   * Starts the forward and resolves once `GET /_ping` through the host socket answers `OK`.
+   * Idempotent: resolves at once when running, joins a start in progress.
+   */
+  start(timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
+    if (this.stateValue === 'running' || this.stateValue === 'restarting') return Promise.resolve();
+    this.starting ??= this.doStart(timeoutMs, signal).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async doStart(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.restarts = [];
+    this.lifetime = new AbortController();
+    const lifetime = this.lifetime.signal;
+    this.setState('starting');
+    try {
+      await this.launchAndPing(timeoutMs, signal ? AbortSignal.any([signal, lifetime]) : lifetime);
+      this.setState('running');
+    } catch (e) {
+      await this.killCurrent();
+      if (!lifetime.aborted) this.setState('failed', (e as Error).message);
+      throw e;
+    }
+  }
+
+  /** Stops the forward and removes the host socket. Idempotent. */
+  async stop(): Promise<void> {
+    this.setState('stopped');
+    this.lifetime.abort();
+    await Promise.allSettled([this.starting, this.restarting]);
+    await this.killCurrent();
+    await rm(this.options.target.paths.dockerSocket, { force: true });
+  }
+
+  private async killCurrent(): Promise<void> {
+    const launched = this.current;
+    this.current = undefined;
+    if (!launched || launched.exited()) return;
+    launched.child.kill('SIGTERM');
+    await launched.child;
+  }
+
+  private launch(): Launched {
+    const { target, guestSocket = '/var/run/docker.sock' } = this.options;
+    const args = sshBaseArgs(target, [
+      '-N',
+      '-T',
+      '-o',
+      'StreamLocalBindUnlink=yes',
+      '-o',
+      'ExitOnForwardFailure=yes',
+      '-o',
+      'ServerAliveInterval=5',
+      '-o',
+      'ServerAliveCountMax=3',
+      '-L',
+      `${target.paths.dockerSocket}:${guestSocket}`,
+    ]);
+    const child = execa('ssh', args, {
+      reject: false,
+      stdin: 'ignore',
+      cleanup: true,
+      forceKillAfterDelay: 3_000,
+    });
+    let exited = false;
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString('utf8')).slice(-4_000);
+    });
+    const launched: Launched = { child, exited: () => exited, stderr: () => stderr };
+    void child.then((r) => {
+      exited = true;
+      this.onExit(launched, r.exitCode ?? null, r.signal ?? null);
+    });
+    return launched;
+  }
+
+  private async launchAndPing(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const { runDir, dockerSocket } = this.options.target.paths;
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    await chmod(runDir, 0o700);
+    if (path.dirname(dockerSocket) !== runDir) {
+      await mkdir(path.dirname(dockerSocket), { recursive: true, mode: 0o700 });
+    }
+    await rm(dockerSocket, { force: true });
+    const launched = this.launch();
+    this.current = launched;
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (signal.aborted) throw new DockerError('cancelled', 'Cancelled while forwarding the Docker socket');
+      if (launched.exited()) {
+        const why = tail(launched.stderr(), 1) || 'ssh exited';
+        throw new DockerError('docker-unreachable', `Forwarding the Docker socket over SSH failed: ${why}`, {
+          stderrTail: tail(launched.stderr()),
+        });
+      }
+      try {
+        if ((await this.api.ping({ timeoutMs: 3_000 })) === 'OK') {
+          await chmod(dockerSocket, 0o600);
+          return;
+        }
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await sleep(200, undefined, { signal }).catch(() => undefined);
+    }
+    throw new DockerError(
+      'timeout',
+      `Docker did not answer /_ping through ${dockerSocket} within ${Math.round(timeoutMs / 1000)} s${last ? ` (${last})` : ''}`,
+    );
+  }
+
+  private onExit(launched: Launched, code: number | null, sig: string | null): void {
+    if (!Object.is(launched, this.current) || this.stateValue !== 'running') return;
+    this.options.log?.(
+      `docker socket forward exited (${sig ?? `code ${code}`}): ${tail(launched.stderr(), 1) || 'no message'}`,
+    );
+    this.current = undefined;
+    this.setState('restarting');
+    this.restarting = this.restartLoop(this.lifetime.signal).finally(() => (this.restarting = undefined));
+  }
+
+  private async restartLoop(lifetime: AbortSignal): Promise<void> {
+    const { maxRestarts = 5, restartWindowMs = 60_000, initialBackoffMs = 500 } = this.options;
+    while (this.stateValue === 'restarting') {
+      const now = Date.now();
+      this.restarts = this.restarts.filter((t) => now - t < restartWindowMs);
+      if (this.restarts.length >= maxRestarts) {
+        this.setState(
+          'failed',
+          `the Docker socket forward dropped ${maxRestarts} times within ${restartWindowMs / 1000} s`,
+        );
+        return;
+      }
+      const delay = Math.min(initialBackoffMs * 2 ** this.restarts.length, 10_000);
+      this.restarts.push(now);
+      await sleep(delay, undefined, { signal: lifetime }).catch(() => undefined);
+      if (this.stateValue !== 'restarting') return;
+      try {
+        await this.launchAndPing(30_000, lifetime);
+        this.setState('running');
+        return;
+      } catch (e) {
+        this.options.log?.(`restarting the docker socket forward failed: ${(e as Error).message}`);
+        await this.killCurrent();
+      }
+    }
+  }
+}
