@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+
+import type { GuestArch, VmConfig } from '../driver.js';
+import type { Accelerator } from './accel.js';
+
+/** A host 127.0.0.1 TCP port forwarded to a guest port through QEMU's user network. */
+export interface PortForward {
+  readonly hostPort: number;
+  readonly guestPort: number;
+}
+
+/** Where QEMU puts its control files, and how it is accelerated. */
+export interface QemuArgsOptions {
+  readonly accel: Accelerator;
+  /** Host port on 127.0.0.1 forwarded to the guest's sshd (22). */
+  readonly sshPort: number;
+  /** Host CPU as Node names it (`process.arch`). */
+  readonly hostArch: string;
+  readonly qmpSocket: string;
+  /** Receives everything the guest writes to its serial console (appended). */
+  readonly consoleLog: string;
+  readonly pidfile: string;
+  /** More forwards to set up at boot (e.g. ports restored after a restart). */
+  readonly extraForwards?: readonly PortForward[];
+}
+
+/** Guest port dockerd listens on when `dockerTcp` is on; forwarded from the same host port. */
+export const DOCKER_TCP_PORT = 2375;
+
+/** The 9p tag QEMU exports the share under when the config names none. */
+export const DEFAULT_SHARE_TAG = 'dlite-share';
+
+/** The QEMU system emulator binary for a guest architecture. */
+export function qemuBinaryFor(arch: GuestArch): string {
+  return arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
+}
+
+/** The Node `process.arch` a guest arch runs natively on. */
+function nativeHostArch(arch: GuestArch): string {
+  return arch === 'arm64' ? 'arm64' : 'x64';
+}
+
+/**
+ * A stable, locally administered unicast MAC for the VM, derived from its uuid:
+ * `52:54:00:` + the first three bytes of sha256(lowercased uuid).
+ */
+export function macFromUuid(uuid: string): string {
+  const digest = createHash('sha256').update(uuid.toLowerCase()).digest();
+  const tail = [...digest.subarray(0, 3)].map((b) => b.toString(16).padStart(2, '0'));
+  return ['52', '54', '00', ...tail].join(':');
+}
+
+/** Escapes a value inside a QEMU `key=value,...` option string (commas are doubled). */
+export function qemuOptValue(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+function hostfwd(f: PortForward): string {
+  return `hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`;
+}
+
+function checkPort(name: string, port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`qemu: ${name} must be a TCP port (1-65535), got ${port}`);
+  }
+}
+
+function machineArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
+  const hw = opts.accel !== 'tcg';
+  if (cfg.arch === 'arm64') {
+    return ['-machine', 'virt', '-accel', opts.accel, '-cpu', hw ? 'host' : 'max'];
+  }
+  if (!hw) {
+    // Lima's TCG settings: multi-threaded TCG, a bounded translation cache, no S3/S4 sleep states.
+    return [
+      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max'],
+      ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],
+    ];
+  }
+  // Intel Macs: `-cpu host` advertises 1 GiB pages that hvf cannot back (lima-vm/lima#1485).
+  const cpu = opts.accel === 'hvf' ? 'host,-pdpe1gb' : 'host';
+  return ['-machine', 'q35,vmport=off', '-accel', opts.accel, '-cpu', cpu];
+}
+
+/**
+ * The full QEMU argv (without the binary) for `cfg`. Pure; throws an Error naming the field when
+ * the combination cannot work (e.g. hvf/kvm for a foreign guest arch, bad ports).
+ *
+ * Choices: a raw virtio disk with discard (the image is sparse); slirp user networking with ssh (and
+ * dockerd's 2375 when opted in) forwarded on 127.0.0.1 only; 9p with `security_model=none` so guest
+ * writes land as ordinary files owned by the host user (mapped-xattr would hide guest owners and modes
+ * in xattrs, which host tools do not see); the serial console goes to a plain append-mode file (no
+ * reader needed, survives the supervisor); QMP on a unix socket; `-no-reboot` so a guest reboot or
+ * panic ends the process and the supervisor notices it.
+ */
+export function buildQemuArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
+  if (opts.accel !== 'tcg' && opts.hostArch !== nativeHostArch(cfg.arch)) {
+    throw new Error(
+      `qemu: accelerator ${opts.accel} cannot run an ${cfg.arch} guest on an ${opts.hostArch} host`,
+    );
+  }
+  if (!Number.isInteger(cfg.cpus) || cfg.cpus < 1) throw new Error(`qemu: cpus must be ≥ 1, got ${cfg.cpus}`);
+  const memMiB = Math.round(cfg.memoryGiB * 1024);
+  if (!(memMiB >= 128)) throw new Error(`qemu: memoryGiB must be at least 0.125, got ${cfg.memoryGiB}`);
+  checkPort('sshPort', opts.sshPort);
+  const forwards: PortForward[] = [{ hostPort: opts.sshPort, guestPort: 22 }];
+  if (cfg.dockerTcp) forwards.push({ hostPort: DOCKER_TCP_PORT, guestPort: DOCKER_TCP_PORT });
+  for (const f of opts.extraForwards ?? []) {
+    checkPort('extraForwards.hostPort', f.hostPort);
+    checkPort('extraForwards.guestPort', f.guestPort);
+    forwards.push(f);
+  }
+  const hostPorts = forwards.map((f) => f.hostPort);
+  const dup = hostPorts.find((p, i) => hostPorts.indexOf(p) !== i);
+  if (dup !== undefined) throw new Error(`qemu: host port ${dup} is forwarded twice`);
+
+  const args = [
+    ...['-name', 'dlite', '-uuid', cfg.uuid],
+    ...machineArgs(cfg, opts),
+    ...['-smp', `${cfg.cpus},sockets=1,cores=${cfg.cpus},threads=1`, '-m', String(memMiB)],
+    ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
+    ...['-kernel', cfg.kernelPath, '-initrd', cfg.initrdPath, '-append', cfg.cmdline],
+    ...['-drive', `file=${qemuOptValue(cfg.paths.disk)},if=virtio,format=raw,discard=on`],
+    ...['-netdev', ['user', 'id=net0', ...forwards.map(hostfwd)].join(',')],
+    ...['-device', `virtio-net-pci,netdev=net0,mac=${macFromUuid(cfg.uuid)}`],
+    ...['-device', 'virtio-rng-pci'],
+  ];
+  if (cfg.share) {
+    const tag = cfg.share.tag || DEFAULT_SHARE_TAG;
+    args.push(
+      '-virtfs',
+      `local,path=${qemuOptValue(cfg.share.hostPath)},mount_tag=${qemuOptValue(tag)},security_model=none`,
+    );
+  }
+  args.push(
+    ...[
+      '-chardev',
+      `file,id=con0,path=${qemuOptValue(opts.consoleLog)},append=on`,
+      '-serial',
+      'chardev:con0',
+    ],
+    ...['-chardev', `socket,id=qmp0,path=${qemuOptValue(opts.qmpSocket)},server=on,wait=off`],
+    ...['-mon', 'chardev=qmp0,mode=control'],
+    ...['-pidfile', opts.pidfile],
+  );
+  return args;
+}
