@@ -34,8 +34,9 @@ export function parseFlags(command: string, args: readonly string[], spec: FlagS
     const [rawName, inline] = arg.startsWith('--') ? splitOnce(arg.slice(2)) : [arg.slice(1), undefined];
     const long = arg.startsWith('--') ? rawName : byShort.get(rawName);
     const s = long === undefined ? undefined : spec[long];
-    if (long === undefined || s === undefined)
-      {throw new UsageError(`dlite ${command}: unknown option '${arg}'`);}
+    if (long === undefined || s === undefined) {
+      throw new UsageError(`dlite ${command}: unknown option '${arg}'`);
+    }
     if (!s.value) {
       if (inline !== undefined) throw new UsageError(`dlite ${command}: --${long} takes no value`);
       flags[long] = true;
@@ -59,7 +60,8 @@ function splitOnce(text: string): [string, string | undefined] {
 /** Parses a flag value as an integer, or throws a usage error naming the flag. */
 export function intFlag(command: string, name: string, value: string | true | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (value === true || !/^\d+$/.test(value))
-    {throw new UsageError(`dlite ${command}: --${name} must be a whole number`);}
+  if (value === true || !/^\d+$/.test(value)) {
+    throw new UsageError(`dlite ${command}: --${name} must be a whole number`);
+  }
   return Number(value);
 }

@@ -1,4 +1,6 @@
+import { CliError } from './client.js';
 import { COMMANDS, findCommand, type CliIo } from './commands.js';
+import { UsageError } from './flags.js';
 import { VERSION } from './version.js';
 
 export function helpText(): string {
@@ -47,5 +49,17 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     io.out(`Usage: dlite ${command.usage}\n\n${command.summary}`);
     return 0;
   }
-  return command.run(rest, io);
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    io.err(errorLine(e));
+    return e instanceof UsageError ? 2 : e instanceof CliError ? e.exitCode : 1;
+  }
+}
+
+/** Every failure is one actionable line on stderr. */
+function errorLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const line = message.split('\n')[0] ?? message;
+  return line.startsWith('dlite') ? line : `dlite: ${line}`;
 }

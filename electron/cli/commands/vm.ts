@@ -83,8 +83,9 @@ export async function statusCommand(args: readonly string[], io: CliIo): Promise
 export async function ipCommand(args: readonly string[], io: CliIo): Promise<number> {
   parseFlags('ip', args, {});
   const s = await withDaemon(io, async (api) => unwrap(await api.status()));
-  if (s.state !== 'running' || s.ip === null)
-    {throw new CliError("The VM is not running: start it with 'dlite start'");}
+  if (s.state !== 'running' || s.ip === null) {
+    throw new CliError("The VM is not running: start it with 'dlite start'");
+  }
   io.out(s.ip);
   return 0;
 }

@@ -1,0 +1,85 @@
+import { readdir, rm, rmdir } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+
+import { createControlClient } from '../../core/control/client.js';
+import { isAlive, readHostRecord } from '../../core/daemon/host-lock.js';
+import { removeDockerContext } from '../../core/docker/context.js';
+import type { DlitePaths } from '../../core/paths.js';
+import { processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
+import { CliError, cliPaths, unwrap } from '../client.js';
+import type { CliIo } from '../commands.js';
+import { UsageError, parseFlags } from '../flags.js';
+
+/** What Dlite creates in its home; nothing else there is touched. */
+const OWNED = [/^config\.json(\..+)?$/, /^disk\.img$/, /^os$/, /^ssh$/, /^run$/, /^log$/];
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !isAlive(pid);
+}
+
+async function terminate(pid: number, ms: number): Promise<void> {
+  process.kill(pid, 'SIGTERM');
+  if (!(await waitGone(pid, ms))) {
+    process.kill(pid, 'SIGKILL');
+    await waitGone(pid, 5_000);
+  }
+}
+
+/** Stops the VM through its host, ends a headless daemon, and kills an orphan hypervisor of this disk. */
+async function stopEverything(paths: DlitePaths): Promise<void> {
+  const holder = await readHostRecord(paths.daemonPid);
+  const client = createControlClient(paths.controlSocket);
+  const status = await client.status();
+  if (status.ok) {
+    if (holder?.role === 'app') throw new CliError('Quit the Dlite menu-bar app first: it hosts this VM');
+    unwrap(await client.stop());
+  }
+  if (holder !== null && holder.role === 'daemon' && isAlive(holder.pid)) await terminate(holder.pid, 40_000);
+  const vmPid = await readPidfile(paths.vmPid);
+  if (vmPid !== null && isAlive(vmPid) && (await processCommandLine(vmPid))?.includes(paths.disk)) {
+    await terminate(vmPid, 10_000);
+  }
+}
+
+async function confirm(io: CliIo, paths: DlitePaths): Promise<boolean> {
+  if (!io.isTty || !process.stdin.isTTY) {
+    throw new UsageError(
+      `dlite uninstall: this deletes the VM and its disk in ${paths.home}; pass --yes to confirm`,
+    );
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(
+      `Delete the Dlite VM, its disk and every Dlite file in ${paths.home}? [y/N] `,
+    );
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** `dlite uninstall [--yes]`: stops the VM and removes everything Dlite created. */
+export async function uninstallCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { flags } = parseFlags('uninstall', args, { yes: { short: 'y', value: false } });
+  const paths = cliPaths(io);
+  if (!flags['yes'] && !(await confirm(io, paths))) {
+    io.err('Nothing was removed.');
+    return 1;
+  }
+  await stopEverything(paths);
+  const context = await removeDockerContext();
+  if (context.warning) io.err(`warning: ${context.warning}`);
+  const entries = await readdir(paths.home).catch(() => [] as string[]);
+  const removed = entries.filter((name) => OWNED.some((re) => re.test(name)));
+  for (const name of removed) await rm(`${paths.home}/${name}`, { recursive: true, force: true });
+  await rmdir(paths.home).catch(() => undefined);
+  io.out(
+    `Dlite is uninstalled: removed ${removed.length > 0 ? removed.join(', ') : 'nothing'} from ${paths.home}${context.removed ? " and the docker context 'dlite'" : ''}.`,
+  );
+  return 0;
+}

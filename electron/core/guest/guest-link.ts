@@ -1,0 +1,100 @@
+import type { Settings, SettingsKey } from '../../shared/types.js';
+import { ensureDockerContext } from '../docker/context.js';
+import { applyDaemonConfig } from '../docker/daemon-config.js';
+import { applyDockerArgs } from '../docker/docker-args.js';
+import { DockerSocketForwarder } from '../docker/forwarder.js';
+import { PublishedPortForwarder } from '../docker/ports.js';
+import { syncGuestClock } from '../docker/clock.js';
+import { dockerTcpWarning } from '../docker/tcp-warning.js';
+import type { HypervisorDriver, SshEndpoint } from '../drivers/driver.js';
+import type { Logger } from '../log/logger.js';
+import type { DlitePaths } from '../paths.js';
+import { hostKeyAlias, type SshTarget } from '../ssh/ssh-args.js';
+import { SshClient } from '../ssh/ssh-client.js';
+import type { GuestLink } from '../supervisor/ports.js';
+
+export interface GuestLinkOptions {
+  readonly paths: DlitePaths;
+  readonly endpoint: SshEndpoint;
+  readonly settings: Settings;
+  readonly driver: HypervisorDriver;
+  readonly logger: Logger;
+}
+
+/** Delay between `/_ping` attempts while waiting for Docker, ms. */
+const PING_INTERVAL_MS = 250;
+
+/**
+ * The SSH side of one boot: one ControlMaster connection for commands, one persistent
+ * docker.sock forward, and (user-mode networking) the published-port forwarder.
+ */
+export function createGuestLink(o: GuestLinkOptions): GuestLink {
+  const target: SshTarget = {
+    paths: o.paths,
+    endpoint: o.endpoint,
+    hostKeyAlias: hostKeyAlias(o.settings.uuid),
+  };
+  const ssh = new SshClient(target);
+  const log = (line: string): void => o.logger.info(line);
+  const forwarder = new DockerSocketForwarder({ target: { ...target, paths: o.paths }, log });
+  let ports: PublishedPortForwarder | null = null;
+
+  const context = async (settings: Settings): Promise<void> => {
+    const r = await ensureDockerContext(o.paths.dockerSocket, { use: settings.use_docker_context });
+    if (r.warning) o.logger.warn(r.warning);
+    else o.logger.info(`docker context 'dlite' ${r.status}${r.current ? ' (current)' : ''}`);
+  };
+
+  return {
+    waitSsh: (timeoutMs, signal) => ssh.waitReady(timeoutMs, signal),
+    forwardDocker: (signal) => forwarder.start(60_000, signal),
+    waitDocker: async (timeoutMs, signal) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        signal.throwIfAborted();
+        try {
+          if ((await forwarder.api.ping({ timeoutMs: 5_000, signal })) === 'OK') return;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+        }
+        await new Promise((r) => setTimeout(r, PING_INTERVAL_MS));
+      }
+    },
+    configure: async (settings, signal) => {
+      await applyDaemonConfig(ssh, forwarder.api, settings, { signal });
+      const args = await applyDockerArgs(ssh, forwarder.api, settings.docker_args, { signal });
+      if (args.changed) log(`dockerd restarted with docker_args: ${settings.docker_args.join(' ')}`);
+      const clock = await syncGuestClock(ssh, signal);
+      log(`guest clock set (was ${clock.offsetBeforeMs} ms off)`);
+      await context(settings);
+      if (settings.docker_tcp) o.logger.warn(dockerTcpWarning());
+      const { driver } = o;
+      if (driver.info.features.networkMode === 'user' && driver.forwardPort && driver.removeForward) {
+        ports = new PublishedPortForwarder({
+          api: forwarder.api,
+          forward: (h, g) => driver.forwardPort!(h, g),
+          unforward: (h) => driver.removeForward!(h),
+          log,
+        });
+        await ports.start();
+      }
+    },
+    applyLive: async (settings: Settings, keys: readonly SettingsKey[]) => {
+      if (keys.includes('registry_mirrors')) {
+        const r = await applyDaemonConfig(ssh, forwarder.api, settings);
+        log(`registry mirrors live: ${r.mirrors.join(', ') || '(none)'}`);
+      }
+      if (keys.includes('use_docker_context')) await context(settings);
+    },
+    syncClock: async () => {
+      const r = await syncGuestClock(ssh);
+      log(`guest clock set (was ${r.offsetBeforeMs} ms off)`);
+    },
+    close: async () => {
+      await ports?.stop({ removeForwards: true }).catch(() => undefined);
+      ports = null;
+      await forwarder.stop();
+      await ssh.close();
+    },
+  };
+}

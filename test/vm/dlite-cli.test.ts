@@ -1,0 +1,305 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { busyboxRootfsTar } from './helpers/busybox-image.js';
+import { REPO, dlite, pidsMatching, runProcess, waitFor, type CliRun } from './helpers/cli.js';
+
+const IMAGE_DIR = path.join(REPO, 'build/os/out/amd64');
+const IMAGE = 'dlite-test/busybox:1';
+
+interface StatusJson {
+  state: string;
+  failure: { step: string; lastConsoleLines: string[] } | null;
+  hostPid: number;
+  dockerEndpoint: string | null;
+}
+
+describe('dlite CLI against a real VM (QEMU, TCG)', () => {
+  let tmp: string;
+  let env: NodeJS.ProcessEnv;
+  let home: string;
+  let share: string;
+
+  const ok = (r: CliRun): CliRun => {
+    expect(r.code, `exit code\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0);
+    return r;
+  };
+  const docker = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) =>
+    runProcess('docker', args, env, opts);
+  const status = async (): Promise<StatusJson> =>
+    JSON.parse((await dlite(['status', '--json'], env)).stdout) as StatusJson;
+  const qemuPids = () =>
+    pidsMatching(path.join(home, 'disk.img')).then(async (pids) => {
+      const out: number[] = [];
+      for (const pid of pids) {
+        const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (cmd.startsWith('qemu-system') || cmd.includes('/qemu-system')) out.push(pid);
+      }
+      return out;
+    });
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(IMAGE_DIR, 'manifest.json'))) {
+      throw new Error(`No guest OS image in ${IMAGE_DIR}: run 'npm run build:os' first`);
+    }
+    // Short paths: unix socket paths must stay under 104 bytes.
+    tmp = await mkdtemp('/tmp/dl-');
+    home = path.join(tmp, 'h');
+    // A share path with spaces and quotes travels base64url-encoded on the kernel command line.
+    share = path.join(tmp, `my share "q" it's`);
+    await mkdir(path.join(share, 'project'), { recursive: true });
+    await mkdir(path.join(tmp, 'docker-config'));
+    env = {
+      ...process.env,
+      DLITE_HOME: home,
+      DOCKER_CONFIG: path.join(tmp, 'docker-config'),
+      DOCKER_HOST: `unix://${home}/run/docker.sock`,
+    };
+  });
+
+  afterAll(async () => {
+    if (env) await dlite(['uninstall', '--yes'], env).catch(() => undefined);
+    for (const pid of await qemuPids().catch(() => [])) process.kill(pid, 'SIGKILL');
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('installs: config, key, sparse disk, OS image', async () => {
+    const r = ok(
+      await dlite(['install', '-c', '2', '-m', '2', '-d', '8', '-S', share, '--os-image', IMAGE_DIR], env),
+    );
+    expect(r.stdout).toMatch(/Dlite is installed in .*: 2 CPU, 2 GiB memory, 8 GiB disk/);
+    const config = JSON.parse(await readFile(path.join(home, 'config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(config).toMatchObject({ cpu_count: 2, memory: 2, disk_size: 8, share, hostname: 'local.docker' });
+    expect(existsSync(path.join(home, 'ssh/id_ed25519'))).toBe(true);
+    expect((await readdir(path.join(home, 'os'))).some((d) => d.endsWith('-amd64'))).toBe(true);
+  });
+
+  it('boots one VM for three concurrent starts and answers Docker', async () => {
+    const starts = await Promise.all([dlite(['start'], env), dlite(['start'], env), dlite(['start'], env)]);
+    for (const r of starts) ok(r);
+    expect(starts[0].stdout).toContain(`Docker: unix://${home}/run/docker.sock`);
+    expect(await qemuPids()).toHaveLength(1);
+    const s = await status();
+    expect(s.state).toBe('running');
+    expect((await dlite(['env'], env)).stdout).toContain(`export DOCKER_HOST=unix://${home}/run/docker.sock`);
+    ok(await docker(['version', '--format', '{{.Server.Version}}']));
+  });
+
+  it('runs, execs, streams logs, attaches stdin and builds through the forwarded socket', async () => {
+    const bb = await busyboxRootfsTar();
+    try {
+      ok(await docker(['import', '--change', 'CMD ["/bin/sh"]', bb.tar, IMAGE]));
+    } finally {
+      await bb.cleanup();
+    }
+    expect((await docker(['run', '--rm', IMAGE, 'echo', 'hello from dlite'])).stdout.trim()).toBe(
+      'hello from dlite',
+    );
+    expect(
+      (await docker(['run', '--rm', '-i', IMAGE, 'wc', '-c'], { input: 'twelve bytes' })).stdout.trim(),
+    ).toBe('12');
+
+    ok(
+      await docker([
+        'run',
+        '-d',
+        '--name',
+        'ticker',
+        IMAGE,
+        'sh',
+        '-c',
+        'for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; sleep 1; done; sleep 60',
+      ]),
+    );
+    expect((await docker(['exec', 'ticker', 'cat', '/bin/busybox'])).code).toBe(0);
+    // logs -f: lines must arrive while the container is still producing them.
+    const follow = spawn('docker', ['logs', '-f', 'ticker'], { env });
+    const seen: number[] = [];
+    follow.stdout.on('data', (d: Buffer) => {
+      for (const _ of d.toString().matchAll(/tick \d+/g)) seen.push(Date.now());
+    });
+    await waitFor('three streamed lines', () => (seen.length >= 3 ? true : undefined), 30_000);
+    follow.kill();
+    ok(await docker(['rm', '-f', 'ticker']));
+
+    const ctx = path.join(tmp, 'build-ctx');
+    await mkdir(ctx);
+    await writeFile(path.join(ctx, 'Dockerfile'), `FROM ${IMAGE}\nRUN echo built-by-dlite > /built.txt\n`);
+    ok(await docker(['build', '-q', '-t', 'dlite-test/built:1', ctx], { timeoutMs: 180_000 }));
+    expect((await docker(['run', '--rm', 'dlite-test/built:1', 'cat', '/built.txt'])).stdout.trim()).toBe(
+      'built-by-dlite',
+    );
+  });
+
+  it('bind-mounts a folder under the share at the same path', async () => {
+    const project = path.join(share, 'project');
+    await writeFile(path.join(project, 'note.txt'), 'shared from the host\n');
+    const r = ok(await docker(['run', '--rm', '-v', `${project}:/data`, IMAGE, 'cat', '/data/note.txt']));
+    expect(r.stdout).toBe('shared from the host\n');
+  });
+
+  it('answers a published port on 127.0.0.1', async () => {
+    const www = path.join(share, 'www');
+    await mkdir(www);
+    await writeFile(path.join(www, 'index.html'), 'published!');
+    ok(
+      await docker([
+        'run',
+        '-d',
+        '--name',
+        'web',
+        '-p',
+        '18080:8080',
+        '-v',
+        `${www}:/www`,
+        IMAGE,
+        'httpd',
+        '-f',
+        '-p',
+        '8080',
+        '-h',
+        '/www',
+      ]),
+    );
+    const body = await waitFor(
+      'the published port',
+      async () => {
+        const res = await fetch('http://127.0.0.1:18080/index.html');
+        return res.ok ? res.text() : undefined;
+      },
+      30_000,
+    );
+    expect(body).toBe('published!');
+    ok(await docker(['rm', '-f', 'web']));
+    await waitFor(
+      'the forward to go away',
+      async () => {
+        try {
+          await fetch('http://127.0.0.1:18080/index.html', { signal: AbortSignal.timeout(2000) });
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      20_000,
+    );
+  });
+
+  it('applies registry mirrors without a restart', async () => {
+    const r = ok(await dlite(['config', 'set', 'registry_mirrors', 'https://mirror.example.com'], env));
+    expect(r.stdout).toContain('applied to the running VM: registry_mirrors');
+    const info = ok(await docker(['info', '--format', '{{json .RegistryConfig.Mirrors}}']));
+    expect(info.stdout).toContain('https://mirror.example.com/');
+  });
+
+  it('passes ssh exit codes through', async () => {
+    expect((await dlite(['ssh', '--', 'echo', 'hi from the vm'], env)).stdout.trim()).toBe('hi from the vm');
+    expect((await dlite(['ssh', '--', 'sh', '-c', 'exit 7'], env)).code).toBe(7);
+  });
+
+  it('notices a killed QEMU, shows the console, and auto-restarts', async () => {
+    ok(await dlite(['config', 'set', 'auto_restart', 'true'], env));
+    const [pid] = await qemuPids();
+    process.kill(pid!, 'SIGKILL');
+    const failed = await waitFor(
+      'state error',
+      async () => {
+        const s = await status();
+        return s.state === 'error' ? s : undefined;
+      },
+      20_000,
+    );
+    expect(failed.failure?.step).toBe('running');
+    expect(failed.failure?.lastConsoleLines.length).toBeGreaterThan(0);
+    await waitFor(
+      'auto-restart to running',
+      async () => ((await status()).state === 'running' ? true : undefined),
+      180_000,
+    );
+    expect(await qemuPids()).toHaveLength(1);
+    ok(await dlite(['config', 'set', 'auto_restart', 'false'], env));
+  });
+
+  it('adopts the VM after the daemon is killed, never running two QEMUs', async () => {
+    const before = await status();
+    const [qemu] = await qemuPids();
+    process.kill(before.hostPid, 'SIGKILL');
+    const after = await waitFor(
+      'a new daemon',
+      async () => {
+        const s = await status();
+        return s.hostPid !== before.hostPid && s.state === 'running' ? s : undefined;
+      },
+      180_000,
+    );
+    expect(after.state).toBe('running');
+    expect(await qemuPids()).toEqual([qemu]);
+    ok(await docker(['version']));
+  });
+
+  it('stops gracefully and keeps images across a restart', async () => {
+    const r = ok(await dlite(['stop'], env));
+    expect(r.stdout).toContain('Dlite is stopped.');
+    expect(await qemuPids()).toEqual([]);
+    expect(await readFile(path.join(home, 'log/dlite.log'), 'utf8')).toContain(
+      'VM stopped (clean power-off)',
+    );
+    ok(await dlite(['start'], env));
+    const images = ok(await docker(['images', '--format', '{{.Repository}}:{{.Tag}}']));
+    expect(images.stdout).toContain(IMAGE);
+  });
+
+  it('cancels a start with a stop and leaves no process behind', async () => {
+    ok(await dlite(['stop'], env));
+    const start = dlite(['start'], env);
+    await waitFor(
+      'state starting',
+      async () => ((await status()).state === 'starting' ? true : undefined),
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    ok(await dlite(['stop'], env));
+    const started = await start;
+    expect(started.code).not.toBe(0);
+    expect(started.stderr).toContain('cancelled');
+    expect((await status()).state).toBe('stopped');
+    expect(await qemuPids()).toEqual([]);
+  });
+
+  it('rejects bad input with one clear line', async () => {
+    const cpu = await dlite(['config', 'set', 'cpu_count', '99'], env);
+    expect(cpu.code).toBe(1);
+    expect(cpu.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cpu.stderr).toContain('cpu_count');
+    const unknown = await dlite(['frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+    const badFlag = await dlite(['install', '--cpus', 'many'], env);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--cpus must be a whole number');
+  });
+
+  it('keeps a corrupt config.json aside instead of overwriting it', async () => {
+    const file = path.join(home, 'config.json');
+    const corrupt = '{ "cpu_count": 2,, }\n';
+    await writeFile(file, corrupt);
+    const r = await dlite(['config', 'get', 'cpu_count'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(file);
+    const aside = (await readdir(home)).find((n) => n.startsWith('config.json.invalid-'));
+    expect(aside).toBeDefined();
+    expect(await readFile(path.join(home, aside!), 'utf8')).toBe(corrupt);
+  });
+
+  it('uninstalls everything it created', async () => {
+    ok(await dlite(['uninstall', '--yes'], env));
+    expect(existsSync(home)).toBe(false);
+    expect(await qemuPids()).toEqual([]);
+  });
+});
