@@ -51,16 +51,19 @@ export function parseManifest(text: string, file = 'manifest.json'): OsManifest 
     throw new OsImageError('os-image-missing', `${file}: not valid JSON (${(e as Error).message})`);
   }
   const arch = str(raw, 'arch', file);
-  if (arch !== 'amd64' && arch !== 'arm64')
-    {throw new OsImageError('os-image-missing', `${file}: field 'arch' must be amd64 or arm64`);}
+  if (arch !== 'amd64' && arch !== 'arm64') {
+    throw new OsImageError('os-image-missing', `${file}: field 'arch' must be amd64 or arm64`);
+  }
   const boot = field(raw, 'boot', file);
   const filesRaw = field(raw, 'files', file);
-  if (typeof filesRaw !== 'object' || filesRaw === null)
-    {throw new OsImageError('os-image-missing', `${file}: field 'files' is not an object`);}
+  if (typeof filesRaw !== 'object' || filesRaw === null) {
+    throw new OsImageError('os-image-missing', `${file}: field 'files' is not an object`);
+  }
   const files: Record<string, { size: number; sha256: string }> = {};
   for (const [name, entry] of Object.entries(filesRaw as Record<string, unknown>)) {
-    if (!SAFE_NAME.test(name))
-      {throw new OsImageError('os-image-missing', `${file}: file name '${name}' is not allowed`);}
+    if (!SAFE_NAME.test(name)) {
+      throw new OsImageError('os-image-missing', `${file}: file name '${name}' is not allowed`);
+    }
     const size = field(entry, 'size', file);
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
       throw new OsImageError('os-image-missing', `${file}: files.${name}.size is not valid`);
@@ -81,8 +84,9 @@ export function parseManifest(text: string, file = 'manifest.json'): OsManifest 
     files,
   };
   for (const name of [manifest.boot.kernel, manifest.boot.initrd]) {
-    if (!(name in files))
-      {throw new OsImageError('os-image-missing', `${file}: boot file '${name}' is not listed in 'files'`);}
+    if (!(name in files)) {
+      throw new OsImageError('os-image-missing', `${file}: boot file '${name}' is not listed in 'files'`);
+    }
   }
   return manifest;
 }

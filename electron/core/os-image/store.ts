@@ -62,14 +62,17 @@ export async function locateInstalledImage(
 }
 
 /**
- * Where a freshly built or bundled image may be found, in order: an explicit folder,
- * `$DLITE_OS_IMAGE`, the app bundle's `resources/os/<arch>`, and a source checkout's `build/os/out/<arch>`.
+ * Where a freshly built or bundled image may be found: an explicit folder (`--os-image`) or
+ * `$DLITE_OS_IMAGE` when given (and nothing else then), otherwise the app bundle's
+ * `resources/os/<arch>` and a source checkout's `build/os/out/<arch>`.
  */
 export function imageSourceCandidates(env: NodeJS.ProcessEnv, arch: GuestArch, explicit?: string): string[] {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const list = [explicit, env['DLITE_OS_IMAGE']].filter(
+  const chosen = [explicit, env['DLITE_OS_IMAGE']].filter(
     (x): x is string => typeof x === 'string' && x !== '',
   );
+  if (chosen.length > 0) return [...new Set(chosen)];
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const list: string[] = [];
   for (const up of ['..', '../..', '../../..']) {
     list.push(
       path.resolve(here, up, 'resources', 'os', arch),
@@ -120,8 +123,9 @@ export async function installFromCandidates(
 ) {
   for (const dir of candidates) {
     const manifest = await readManifest(dir).catch(() => null);
-    if (manifest && (version === undefined || manifest.version === version))
-      {return installImageFrom(paths, dir);}
+    if (manifest && (version === undefined || manifest.version === version)) {
+      return installImageFrom(paths, dir);
+    }
   }
   throw new OsImageError(
     'os-image-missing',

@@ -8,6 +8,7 @@ import { parseManifest } from '../../../electron/core/os-image/manifest.js';
 import {
   compareVersions,
   installFromCandidates,
+  imageSourceCandidates,
   installImageFrom,
   locateInstalledImage,
 } from '../../../electron/core/os-image/store.js';
@@ -100,5 +101,13 @@ describe('OS image store', () => {
     ).toThrow("file name '../etc/passwd' is not allowed");
     expect(() => parseManifest(JSON.stringify({ ...good, arch: undefined }))).toThrow("missing field 'arch'");
     expect(() => parseManifest('{')).toThrow('not valid JSON');
+  });
+
+  it('searches only the folder the user named, else the bundle and the build output', () => {
+    expect(imageSourceCandidates({ DLITE_OS_IMAGE: '/img' }, 'amd64')).toEqual(['/img']);
+    expect(imageSourceCandidates({}, 'amd64', '/flag')).toEqual(['/flag']);
+    const defaults = imageSourceCandidates({}, 'arm64');
+    expect(defaults.some((d) => d.endsWith(path.join('build', 'os', 'out', 'arm64')))).toBe(true);
+    expect(defaults.some((d) => d.endsWith(path.join('resources', 'os', 'arm64')))).toBe(true);
   });
 });
