@@ -33,15 +33,19 @@ async function measure(ssh: SshClient, signal?: AbortSignal): Promise<{ offsetMs
 }
 
 /**
- * Sets the guest clock to the host's (UTC, ms precision; `hwclock -w` too when the guest has it,
+ * Sets the guest clock to the host's (UTC, within half an SSH round trip; `hwclock -w` too when the guest has it,
  * its failure ignored) and returns the offset before and after. Run after boot and after the
  * host wakes from sleep. Idempotent.
  */
 export async function syncGuestClock(ssh: SshClient, signal?: AbortSignal): Promise<ClockSync> {
   const before = await measure(ssh, signal);
-  // The command reaches the guest about half a round trip after it is sent.
-  const stamp = ((Date.now() + before.rttMs / 2) / 1000).toFixed(3);
-  const script = `date -u -s @${stamp} >/dev/null && { if command -v hwclock >/dev/null 2>&1; then hwclock -w >/dev/null 2>&1 || true; fi; }`;
+  // The guest applies the correction to its own clock when the command runs, so the time ssh and
+  // sudo take to start does not count; the error is that of the measurement (half a round trip).
+  const correctionNs = BigInt(-before.offsetMs) * 1_000_000n;
+  const script =
+    `ns=$(( $(date +%s%N) + (${correctionNs}) )) && ` +
+    `date -u -s "@$(( ns / 1000000000 )).$(printf %09d $(( ns % 1000000000 )))" >/dev/null && ` +
+    '{ if command -v hwclock >/dev/null 2>&1; then hwclock -w >/dev/null 2>&1 || true; fi; }';
   const r = await ssh.exec(['sudo', 'sh', '-c', script], { timeoutMs: 20_000, signal });
   if (r.exitCode !== 0) {
     throw new DockerError(

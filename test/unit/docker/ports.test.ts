@@ -30,8 +30,9 @@ class FakeEngine {
   });
 
   emit(action: string): void {
-    for (const s of this.streams)
-      {s.write(`${JSON.stringify({ Type: 'container', Action: action, Actor: { ID: 'c1' } })}\n`);}
+    for (const s of this.streams) {
+      s.write(`${JSON.stringify({ Type: 'container', Action: action, Actor: { ID: 'c1' } })}\n`);
+    }
   }
 
   dropStreams(): void {
