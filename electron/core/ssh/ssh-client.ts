@@ -109,8 +109,10 @@ export class SshClient {
     const deadline = Date.now() + timeoutMs;
     let delay = 250;
     let last = '';
+    const cancelled = (): SshError =>
+      new SshError('cancelled', "Cancelled while waiting for the VM's SSH server", this.describe('true'));
     for (;;) {
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw cancelled();
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new SshError(
@@ -129,7 +131,7 @@ export class SshClient {
         last = e.message;
       }
       await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => {
-        signal?.throwIfAborted();
+        throw cancelled();
       });
       delay = Math.min(delay * 2, 1_000);
     }
