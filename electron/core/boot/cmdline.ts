@@ -36,6 +36,8 @@ export const MAX_CMDLINE_BYTES = 1024;
 /** Options always appended: `quiet` keeps kernel chatter off the slow serial console; `panic=1` turns a guest panic into a VM exit the supervisor notices. */
 const FIXED_OPTIONS = ['quiet', 'panic=1'];
 
+/** Longest 9p/virtiofs mount tag the guest accepts. */
+const MAX_TAG_LENGTH = 36;
 const CONSOLES: readonly GuestConsole[] = ['ttyS0', 'hvc0', 'ttyAMA0'];
 const SHARE_TYPES: readonly BootShare['type'][] = ['9p', 'virtiofs', 'nfs'];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -75,7 +77,15 @@ function validate(p: BootParams): void {
     if (!SHARE_TYPES.includes(p.share.type)) {
       throw invalid('share.type', `must be one of ${SHARE_TYPES.join(', ')}`);
     }
-    if (p.share.source === '') throw invalid('share.source', 'is empty');
+    if (p.share.source === '' || /\s/.test(p.share.source)) {
+      throw invalid('share.source', 'must be non-empty without white space');
+    }
+    if (p.share.type === 'nfs' && !/^[^/\s][^\s]*:\//.test(p.share.source)) {
+      throw invalid('share.source', 'must be host:/path for nfs');
+    }
+    if (p.share.type !== 'nfs' && p.share.source.length > MAX_TAG_LENGTH) {
+      throw invalid('share.source', `(mount tag) must be at most ${MAX_TAG_LENGTH} characters`);
+    }
     if (!p.share.mountPoint.startsWith('/')) throw invalid('share.mountPoint', 'must be an absolute path');
   }
   const bad = p.dns.find((d) => isIP(d) === 0);

@@ -83,6 +83,13 @@ describe('buildKernelCmdline', () => {
       /share\.mountPoint/,
     ],
     ['empty share source', { share: { type: 'nfs', source: '', mountPoint: '/x' } }, /share\.source/],
+    ['share tag with a space', { share: { type: '9p', source: 'a b', mountPoint: '/x' } }, /share\.source/],
+    ['overlong mount tag', { share: { type: 'virtiofs', source: 't'.repeat(37), mountPoint: '/x' } }, /36/],
+    [
+      'nfs source without a path',
+      { share: { type: 'nfs', source: 'host', mountPoint: '/x' } },
+      /host:\/path/,
+    ],
     ['bad dns', { dns: ['8.8.8.8', 'dns.google'] }, /dns.*dns\.google/],
     ['bad console', { console: 'tty0' as BootParams['console'] }, /console/],
     ['overlong line', { sshPublicKey: `ssh-rsa ${'A'.repeat(800)}` }, /cmdline.*under 1024/],

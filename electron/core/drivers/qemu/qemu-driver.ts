@@ -1,12 +1,8 @@
-import { constants } from 'node:fs';
-import { access, mkdir, rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { access, mkdir } from 'node:fs/promises';
 
-import { overlongSockets, type DlitePaths } from '../../paths.js';
-import { formatCommand } from '../../process/format.js';
-import { spawnDetached } from '../../process/supervised.js';
+import type { DlitePaths } from '../../paths.js';
 import { acquireDiskLock, type DiskLock } from '../../vm/lock.js';
-import { isAlive, processCommandLine, readPidfile, removePidfile } from '../../vm/pidfile.js';
+import { isAlive, processCommandLine, readPidfile } from '../../vm/pidfile.js';
 import {
   DriverError,
   type DriverInfo,
@@ -18,18 +14,17 @@ import {
   type SshEndpoint,
   type VmConfig,
 } from '../driver.js';
-import { detectAccelerator, type AccelChoice } from './accel.js';
-import { buildQemuArgs } from './args.js';
-import { resolveQemuBinary } from './binary.js';
-import { freePort, waitForSshBanner } from './net.js';
-import { QmpClient } from './qmp.js';
+import type { AccelChoice } from './accel.js';
+import { checkHost, queryQemu } from './host-check.js';
+import { launchQemu, shutdownQemu } from './lifecycle.js';
+import { waitForSshBanner } from './net.js';
+import type { QmpClient } from './qmp.js';
 import {
-  isQemuForDisk,
+  adoptedState,
+  findQemuForDisk,
   qemuLogPath,
   readState,
-  removeState,
-  rotateLog,
-  sshPortFromCmdline,
+  removeRunFiles,
   writeState,
   type QemuState,
 } from './state.js';
@@ -52,10 +47,6 @@ export interface QemuDriverOptions {
   readonly diskLock?: boolean;
 }
 
-/** Milliseconds QEMU gets to bring up its QMP socket after spawning. */
-const QMP_READY_MS = 30_000;
-/** Milliseconds QEMU gets to exit after QMP `quit` before SIGKILL. */
-const QUIT_GRACE_MS = 3000;
 const LOCALHOST = '127.0.0.1';
 
 function nativeArch(hostArch: string): GuestArch {
@@ -100,34 +91,17 @@ export class QemuDriver implements HypervisorDriver {
   }
 
   async validate(cfg: VmConfig): Promise<void> {
-    const long = overlongSockets(this.paths);
-    if (long.length > 0) {
-      throw new DriverError(
-        'driver-unavailable',
-        `socket path ${long[0]} is too long; use a shorter DLITE_HOME`,
-      );
-    }
-    if (!this.info.features.arches.includes(cfg.arch)) {
-      throw new DriverError(
-        'driver-unavailable',
-        `qemu here boots ${this.info.features.arches.join(', ')} guests, not ${cfg.arch}`,
-      );
-    }
     const platform = this.opts.platform ?? process.platform;
-    this.binary = await resolveQemuBinary(cfg.arch, this.opts.env ?? process.env, platform);
-    for (const [what, file] of [
-      ['kernel', cfg.kernelPath],
-      ['initramfs', cfg.initrdPath],
-    ] as const) {
-      await access(file, constants.R_OK).catch(() => {
-        throw new DriverError(
-          'driver-unavailable',
-          `the guest ${what} ${file} is missing; reinstall the OS image`,
-        );
-      });
-    }
-    this.accel = await detectAccelerator(this.binary, platform);
-    this.opts.log?.(`qemu: ${this.binary}, accelerator ${this.accel.accel} (${this.accel.reason})`);
+    const r = await checkHost(
+      this.paths,
+      cfg,
+      this.info.features.arches,
+      this.opts.env ?? process.env,
+      platform,
+    );
+    this.binary = r.binary;
+    this.accel = r.accel;
+    this.opts.log?.(`qemu: ${r.binary}, accelerator ${r.accel.accel} (${r.accel.reason})`);
   }
 
   async create(_cfg: VmConfig): Promise<void> {
@@ -155,9 +129,9 @@ export class QemuDriver implements HypervisorDriver {
       );
     });
     const lock = this.opts.diskLock ? await acquireDiskLock(this.paths.diskLock, this.paths.disk) : null;
-    let vm: QemuVm | null = null;
+    let launched = false;
     try {
-      const other = await this.verifiedPid([
+      const other = await findQemuForDisk(this.paths, [
         await readPidfile(this.paths.vmPid),
         (await readState(this.paths))?.pid,
         lock?.replaced?.hypervisorPid,
@@ -168,58 +142,28 @@ export class QemuDriver implements HypervisorDriver {
           `QEMU (pid ${other}) already runs on this disk; adopt or stop it first`,
         );
       }
-      await this.removeRunFiles();
-      await rotateLog(this.paths.consoleLog);
-      await rotateLog(qemuLogPath(this.paths));
-      let sshPort = 0;
-      for (let attempt = 0; ; attempt++) {
-        sshPort = await freePort();
-        const args = buildQemuArgs(cfg, {
-          accel,
-          sshPort,
-          hostArch: this.hostArch,
-          qmpSocket: this.paths.qmpSocket,
-          consoleLog: this.paths.consoleLog,
-          pidfile: this.paths.vmPid,
-        });
-        const child = await spawnDetached(binary, args, { logPath: qemuLogPath(this.paths) });
-        const candidate: QemuVm = new QemuVm(
-          child.pid,
-          this.paths.qmpSocket,
-          { kind: 'child', exit: child.exited },
-          () => this.finalize(candidate),
-        );
-        vm = candidate;
-        if (await this.waitQmp(candidate, signal)) break;
-        const exit = await candidate.exited;
-        const last = exit.stderrTail.at(-1) ?? `exit code ${exit.code}`;
-        const portTaken = exit.stderrTail.some((l) => l.includes(`${LOCALHOST}:${sshPort}-`));
-        if (!portTaken || attempt >= 2) {
-          throw new DriverError(
-            'driver-failed',
-            `QEMU exited during start: ${last}`,
-            formatCommand(binary, args),
-          );
-        }
-      }
-      const running = vm;
-      this.vm = running;
-      this.lock = lock;
-      this.state = {
-        pid: running.pid,
-        sshPort,
-        forwards: [],
-        accel,
-        startedAt: new Date().toISOString(),
+      await removeRunFiles(this.paths);
+      launched = true;
+      const { vm, sshPort } = await launchQemu({
         binary,
-      };
+        accel,
+        hostArch: this.hostArch,
+        cfg,
+        paths: this.paths,
+        signal,
+        onExit: (v) => this.finalize(v),
+      });
+      this.vm = vm;
+      this.lock = lock;
+      this.state = { pid: vm.pid, sshPort, forwards: [], accel, startedAt: new Date().toISOString(), binary };
       await writeState(this.paths, this.state);
-      await lock?.setHypervisorPid(running.pid);
-      const onAbort = () => running.kill('SIGKILL');
+      await lock?.setHypervisorPid(vm.pid);
+      const onAbort = () => vm.kill('SIGKILL');
       signal.addEventListener('abort', onAbort, { once: true });
-      void running.exited.then(() => signal.removeEventListener('abort', onAbort));
-      return { pid: running.pid, exited: running.exited };
+      void vm.exited.then(() => signal.removeEventListener('abort', onAbort));
+      return { pid: vm.pid, exited: vm.exited };
     } catch (e) {
+      const vm = this.vm;
       this.vm = null;
       this.state = null;
       this.lock = null;
@@ -227,28 +171,10 @@ export class QemuDriver implements HypervisorDriver {
         vm.kill('SIGKILL');
         await vm.exited;
       }
-      if (vm) await this.removeRunFiles();
+      if (launched) await removeRunFiles(this.paths);
       await lock?.release();
       throw e;
     }
-  }
-
-  /** Connects QMP to a just-spawned QEMU; false when it died first. Throws DriverError('cancelled'/'timeout'). */
-  private async waitQmp(vm: QemuVm, signal: AbortSignal): Promise<boolean> {
-    const deadline = Date.now() + QMP_READY_MS;
-    while (!vm.isGone) {
-      if (signal.aborted) throw new DriverError('cancelled', 'start cancelled');
-      if (Date.now() > deadline) {
-        throw new DriverError('timeout', `QEMU did not open its QMP socket within ${QMP_READY_MS / 1000} s`);
-      }
-      const client = await QmpClient.connect(this.paths.qmpSocket, { timeoutMs: 2000 }).catch(() => null);
-      if (client) {
-        vm.attachQmp(client);
-        return true;
-      }
-      await Promise.race([sleep(100), vm.exited]);
-    }
-    return false;
   }
 
   /** Clean-up once a VM this driver drove has ended. */
@@ -256,25 +182,9 @@ export class QemuDriver implements HypervisorDriver {
     if (this.vm !== vm) return;
     this.vm = null;
     this.state = null;
-    await this.removeRunFiles();
+    await removeRunFiles(this.paths);
     await this.lock?.release();
     this.lock = null;
-  }
-
-  private async removeRunFiles(): Promise<void> {
-    await removePidfile(this.paths.vmPid);
-    await removeState(this.paths);
-    await rm(this.paths.qmpSocket, { force: true });
-  }
-
-  /** The first of `pids` that is alive and is QEMU for our disk, else null. */
-  private async verifiedPid(pids: readonly (number | null | undefined)[]): Promise<number | null> {
-    for (const pid of pids) {
-      if (pid == null || !(await isAlive(pid))) continue;
-      const cmd = await processCommandLine(pid);
-      if (cmd !== null && isQemuForDisk(cmd, this.paths.disk)) return pid;
-    }
-    return null;
   }
 
   async sshEndpoint(timeoutMs: number, signal: AbortSignal): Promise<SshEndpoint> {
@@ -311,50 +221,23 @@ export class QemuDriver implements HypervisorDriver {
 
   private async doStop(timeoutMs: number): Promise<ExitInfo | null> {
     if (!this.vm || this.vm.isGone) {
-      const pid = await this.verifiedPid([
+      const pid = await findQemuForDisk(this.paths, [
         await readPidfile(this.paths.vmPid),
         (await readState(this.paths))?.pid,
       ]);
       if (pid === null || !(await this.adopt(pid))) return null;
     }
-    const vm = this.vm!;
-    const qmp = await vm.qmpClient();
-    const asked = qmp
-      ? await qmp.systemPowerdown().then(
-          () => true,
-          () => false,
-        )
-      : false;
-    if (asked && (await vm.waitExit(timeoutMs))) return vm.exited;
-    vm.markForced();
-    if (qmp && !qmp.isClosed) await qmp.quit().catch(() => undefined);
-    if (await vm.waitExit(QUIT_GRACE_MS)) return vm.exited;
-    vm.kill('SIGKILL');
-    return vm.exited;
+    return shutdownQemu(this.vm!, timeoutMs);
   }
 
   async inspect(): Promise<DriverStatus> {
     const pid =
       this.vm?.pid ?? (await readPidfile(this.paths.vmPid)) ?? (await readState(this.paths))?.pid ?? null;
     if (pid === null) return { state: 'stopped', pid: null };
-    if ((await this.verifiedPid([pid])) === null) {
+    if ((await findQemuForDisk(this.paths, [pid])) === null) {
       return { state: 'stopped', pid: null, reason: `pid ${pid} is not a running QEMU for this disk` };
     }
-    const owned = this.vm?.pid === pid ? this.vm : null;
-    const qmp = owned
-      ? await owned.qmpClient(2000)
-      : await QmpClient.connect(this.paths.qmpSocket, { timeoutMs: 2000 }).catch(() => null);
-    if (!qmp) return { state: 'broken', pid, reason: 'QEMU does not answer on its QMP socket' };
-    try {
-      const s = await qmp.queryStatus();
-      return s.running
-        ? { state: 'running', pid }
-        : { state: 'broken', pid, reason: `QEMU status is ${s.status}` };
-    } catch (e) {
-      return { state: 'broken', pid, reason: (e as Error).message };
-    } finally {
-      if (!owned) qmp.close();
-    }
+    return queryQemu(this.vm?.pid === pid ? this.vm : null, this.paths.qmpSocket, pid);
   }
 
   async forwardPort(hostPort: number, guestPort: number): Promise<void> {
@@ -402,11 +285,9 @@ export class QemuDriver implements HypervisorDriver {
       if (this.vm.pid === pid) return { pid, exited: this.vm.exited };
       throw new DriverError('driver-failed', `this driver already runs QEMU pid ${this.vm.pid}`);
     }
-    if ((await this.verifiedPid([pid])) === null) return null;
-    const cmd = (await processCommandLine(pid)) ?? '';
-    const saved = await readState(this.paths);
-    const sshPort = saved?.pid === pid ? saved.sshPort : sshPortFromCmdline(cmd);
-    if (sshPort === null) return null;
+    if ((await findQemuForDisk(this.paths, [pid])) === null) return null;
+    const state = adoptedState(pid, (await processCommandLine(pid)) ?? '', await readState(this.paths));
+    if (state === null) return null;
     const lock = this.opts.diskLock ? await acquireDiskLock(this.paths.diskLock, this.paths.disk) : null;
     await lock?.setHypervisorPid(pid);
     const vm: QemuVm = new QemuVm(
@@ -417,17 +298,7 @@ export class QemuDriver implements HypervisorDriver {
     );
     this.vm = vm;
     this.lock = lock;
-    this.state =
-      saved?.pid === pid
-        ? saved
-        : {
-            pid,
-            sshPort,
-            forwards: [],
-            accel: /-accel (\w+)/.exec(cmd)?.[1] === 'kvm' ? 'kvm' : /-accel hvf/.test(cmd) ? 'hvf' : 'tcg',
-            startedAt: new Date().toISOString(),
-            binary: cmd.split(' ')[0] ?? '',
-          };
+    this.state = state;
     await writeState(this.paths, this.state);
     await vm.qmpClient();
     return { pid, exited: vm.exited };

@@ -2,6 +2,7 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { DlitePaths } from '../../paths.js';
+import { isAlive, processCommandLine } from '../../vm/pidfile.js';
 import type { Accelerator } from './accel.js';
 import { qemuOptValue, type PortForward } from './args.js';
 
@@ -75,4 +76,43 @@ export async function rotateLog(file: string): Promise<void> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+}
+
+/** Removes the pidfile, `run/qemu.json` and the QMP socket. Idempotent. */
+export async function removeRunFiles(paths: DlitePaths): Promise<void> {
+  await rm(paths.vmPid, { force: true });
+  await removeState(paths);
+  await rm(paths.qmpSocket, { force: true });
+}
+
+/** The first of `pids` that is alive and is QEMU for `paths.disk` (pid reuse checked), else null. */
+export async function findQemuForDisk(
+  paths: DlitePaths,
+  pids: readonly (number | null | undefined)[],
+): Promise<number | null> {
+  for (const pid of pids) {
+    if (pid == null || !(await isAlive(pid))) continue;
+    const cmd = await processCommandLine(pid);
+    if (cmd !== null && isQemuForDisk(cmd, paths.disk)) return pid;
+  }
+  return null;
+}
+
+/**
+ * The state of a QEMU being adopted: `saved` when it describes `pid`, else rebuilt from the process
+ * command line (ssh port from its hostfwd, accelerator from `-accel`); null when the ssh port is unknown.
+ */
+export function adoptedState(pid: number, cmdline: string, saved: QemuState | null): QemuState | null {
+  if (saved?.pid === pid) return saved;
+  const sshPort = sshPortFromCmdline(cmdline);
+  if (sshPort === null) return null;
+  const accel = /-accel (kvm|hvf)\b/.exec(cmdline)?.[1] as Accelerator | undefined;
+  return {
+    pid,
+    sshPort,
+    forwards: [],
+    accel: accel ?? 'tcg',
+    startedAt: new Date().toISOString(),
+    binary: cmdline.split(' ')[0] ?? '',
+  };
 }
