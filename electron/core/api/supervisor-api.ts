@@ -59,8 +59,9 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
       return ok((await tailLines(file, n)).map((l) => toLogLine(source, l)));
     },
     openTerminal: async () => {
-      if (!deps.openTerminal)
-        {return err('not-supported', "No desktop terminal here: run 'dlite ssh' instead");}
+      if (!deps.openTerminal) {
+        return err('not-supported', "No desktop terminal here: run 'dlite ssh' instead");
+      }
       await deps.openTerminal();
       return ok(undefined);
     },

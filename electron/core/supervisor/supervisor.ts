@@ -293,8 +293,9 @@ export class Supervisor {
 
   private async adopt(driver: HypervisorDriver, pid: number): Promise<RunningVm> {
     const vm = driver.adopt ? await driver.adopt(pid) : null;
-    if (vm === null)
-      {throw new StepError('boot', 'driver-failed', `The VM left running (pid ${pid}) could not be adopted`);}
+    if (vm === null) {
+      throw new StepError('boot', 'driver-failed', `The VM left running (pid ${pid}) could not be adopted`);
+    }
     return vm;
   }
 
