@@ -21,6 +21,8 @@ const UUID = '5f0c3a9e-6a51-4b8e-9d2c-2b7d3e1f4a60';
 
 let home: string;
 let paths: DlitePaths;
+/** Shared over 9p; the comma and space exercise QEMU option escaping and the base64url parameters. */
+let shareDir: string;
 let cfg: VmConfig;
 const drivers: QemuDriver[] = [];
 
@@ -28,6 +30,21 @@ function driver(diskLock = true): QemuDriver {
   const d = new QemuDriver(paths, { diskLock });
   drivers.push(d);
   return d;
+}
+
+/** Runs `command` in the guest as `docker` over the forwarded ssh port. */
+async function ssh(port: number, command: string): Promise<string> {
+  const { stdout } = await run(
+    'ssh',
+    [
+      ...['-i', paths.sshKey, '-p', String(port), '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'],
+      ...['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null'],
+      'docker@127.0.0.1',
+      command,
+    ],
+    { timeoutMs: 30_000 },
+  );
+  return stdout;
 }
 
 /** Waits until the guest console shows `line` (a stop is measured on a settled guest, not mid-boot). */
@@ -57,6 +74,8 @@ beforeAll(async () => {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dlite-test', '-f', paths.sshKey]);
   const sshPublicKey = (await readFile(`${paths.sshKey}.pub`, 'utf8')).trim();
   await ensureDisk(paths.disk, 2);
+  shareDir = path.join(home, 'shared, dir');
+  await run('mkdir', ['-p', shareDir]);
   cfg = {
     uuid: UUID,
     hostname: 'local.docker',
@@ -73,10 +92,10 @@ beforeAll(async () => {
       sshPublicKey,
       time: Math.floor(Date.now() / 1000),
       dockerTcp: false,
-      share: null,
+      share: { type: '9p', source: 'dlite-share', mountPoint: shareDir },
       dns: [],
     }),
-    share: null,
+    share: { hostPath: shareDir, tag: 'dlite-share' },
     dockerTcp: false,
     paths,
   };
@@ -121,6 +140,11 @@ describe('QemuDriver on the real guest (TCG)', () => {
     expect(e).toBeInstanceOf(DriverError);
     expect((e as DriverError).message).toContain(`QEMU (pid ${vm.pid}) already runs on this disk`);
     expect(await isAlive(vm.pid)).toBe(true);
+
+    // The 9p share is writable by guest root (as containers run) and the file lands on the host.
+    expect((await ssh(endpoint.port, 'id -un')).trim()).toBe('docker');
+    await ssh(endpoint.port, `sudo sh -c "echo written-in-guest > '${shareDir}/from-guest'"`);
+    expect(await readFile(path.join(shareDir, 'from-guest'), 'utf8')).toBe('written-in-guest\n');
 
     // A guest service reached through a forward added at runtime (sshd's banner on a second host port).
     const hostPort = await freePort();
