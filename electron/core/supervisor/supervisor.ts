@@ -306,7 +306,8 @@ export class Supervisor {
     userSignal: AbortSignal,
   ): Promise<Result<VmStatus>> {
     const crash = boot?.crashed.signal.reason as unknown;
-    if (userSignal.aborted && !(crash instanceof VmExitedError)) {
+    // A stop aborts the boot (and kills the hypervisor): that exit is a cancellation, not a crash.
+    if (userSignal.aborted) {
       this.setState('stopping');
       await this.teardown(boot, TIMEOUTS.teardown);
       this.setState('stopped');
@@ -385,6 +386,7 @@ export class Supervisor {
         `the VM process exited unexpectedly (code ${String(info.code)}, signal ${String(info.signal)})`,
       );
       if (this.state === 'starting') {
+        if (this.startAbort?.signal.aborted) return;
         boot.crashed.abort(new VmExitedError(info));
         return;
       }
@@ -399,7 +401,8 @@ export class Supervisor {
         message: `The VM stopped unexpectedly (${info.signal ?? `exit code ${String(info.code)}`})`,
         lastConsoleLines,
       });
-      this.scheduleAutoRestart(boot.settings);
+      // The latest settings: auto_restart applies live.
+      this.scheduleAutoRestart(this.settings ?? boot.settings);
     });
   }
 
