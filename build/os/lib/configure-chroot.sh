@@ -1,0 +1,24 @@
+#!/bin/sh
+# Runs inside the build chroot (as /tmp/configure.sh) after Dlite's files were
+# copied in. Everything here is build-time only.
+set -eu
+
+# Docker drives iptables-legacy: fewer kernel modules than the nft shim, and
+# Docker 20.10's rules were written for it.
+update-alternatives --quiet --set iptables /usr/sbin/iptables-legacy
+update-alternatives --quiet --set ip6tables /usr/sbin/ip6tables-legacy
+
+# The docker user: uid 1000, group docker, key-only SSH, passwordless sudo.
+# '*' means no password can ever match; root gets the same and may not log in.
+getent group docker >/dev/null || groupadd --system docker
+useradd --uid 1000 --gid docker --home-dir /home/docker --no-create-home --shell /bin/bash docker
+usermod -p '*' docker
+usermod -p '*' root
+chmod 0440 /etc/sudoers.d/docker
+visudo -c -q
+
+mkdir -p /var/lib/dlite /home/docker /etc/ssh/authorized_keys /run/sshd
+chmod 0755 /etc/ssh/authorized_keys
+chmod 0755 /usr/lib/dlite/* && chmod 0644 /usr/lib/dlite/lib.sh && chmod 0755 /etc/acpi/PWRF/00000080
+: >/etc/fstab
+printf 'dlite\n' >/etc/hostname
