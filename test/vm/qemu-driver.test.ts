@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildKernelCmdline } from '../../electron/core/boot/cmdline.js';
@@ -13,7 +15,7 @@ import { QemuDriver } from '../../electron/core/drivers/qemu/qemu-driver.js';
 import { resolvePaths, type DlitePaths } from '../../electron/core/paths.js';
 import { run } from '../../electron/core/process/run.js';
 import { ensureDisk } from '../../electron/core/vm/disk.js';
-import { LockError } from '../../electron/core/vm/lock.js';
+import { LockError, readLock } from '../../electron/core/vm/lock.js';
 import { isAlive, readPidfile } from '../../electron/core/vm/pidfile.js';
 
 const OS_DIR = path.resolve('build/os/out/amd64');
@@ -30,6 +32,51 @@ function driver(diskLock = true): QemuDriver {
   const d = new QemuDriver(paths, { diskLock });
   drivers.push(d);
   return d;
+}
+
+/**
+ * Bundles a tiny "supervisor" script (driver.start, print the QEMU pid, stay alive) and runs it as a
+ * separate Node process, so a test can SIGKILL it like a crashed supervisor.
+ */
+async function startSupervisorProcess(): Promise<{ pid: number; qemuPid: number; exited: Promise<unknown> }> {
+  const script = path.join(home, 'supervisor.mjs');
+  const driverModule = path.resolve('electron/core/drivers/qemu/qemu-driver.ts');
+  await build({
+    stdin: {
+      contents: [
+        `import { QemuDriver } from ${JSON.stringify(driverModule)};`,
+        'const cfg = JSON.parse(process.env.DLITE_TEST_CFG);',
+        'const driver = new QemuDriver(cfg.paths, { diskLock: true });',
+        'const vm = await driver.start(cfg, new AbortController().signal);',
+        'process.stdout.write(`${vm.pid}\\n`);',
+        'setInterval(() => undefined, 1000);',
+      ].join('\n'),
+      resolveDir: path.resolve('.'),
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: script,
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, DLITE_TEST_CFG: JSON.stringify(cfg) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const qemuPid = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    void exited.then(() => reject(new Error(`supervisor process exited early: ${out}`)));
+  });
+  return { pid: child.pid!, qemuPid, exited };
 }
 
 /** Runs `command` in the guest as `docker` over the forwarded ssh port. */
@@ -174,17 +221,22 @@ describe('QemuDriver on the real guest (TCG)', () => {
     expect(await a.stop({ timeoutMs: 1000 })).toBeNull();
   });
 
-  it('hands a running VM to another driver, which adopts it and powers it off cleanly', async () => {
-    const a = driver();
-    const vm = await a.start(cfg, new AbortController().signal);
-    const { port } = await a.sshEndpoint(120_000, AbortSignal.timeout(130_000));
-    await a.detach();
-
+  it('survives a crashed supervisor; another driver adopts the VM and powers it off cleanly', async () => {
+    // A separate Node process starts the VM with its own driver (holding the disk lock) and is killed.
+    const supervisor = await startSupervisorProcess();
+    const vm = { pid: supervisor.qemuPid };
+    process.kill(supervisor.pid, 'SIGKILL');
+    await supervisor.exited;
+    expect(await isAlive(vm.pid)).toBe(true);
+    expect(await readLock(paths.diskLock)).toMatchObject({ pid: supervisor.pid, hypervisorPid: vm.pid });
     const b = driver();
+    const { port } = await b.sshEndpoint(120_000, AbortSignal.timeout(130_000));
+
     expect(await b.inspect()).toEqual({ state: 'running', pid: vm.pid });
     expect(await b.adopt(process.pid)).toBeNull();
     const adopted = await b.adopt(vm.pid);
     expect(adopted?.pid).toBe(vm.pid);
+    expect(await readLock(paths.diskLock)).toMatchObject({ pid: process.pid, hypervisorPid: vm.pid });
     expect(await b.sshEndpoint(10_000, AbortSignal.timeout(15_000))).toEqual({ host: '127.0.0.1', port });
     await expect(driver().adopt(vm.pid)).rejects.toBeInstanceOf(LockError);
 

@@ -33,7 +33,12 @@ export interface BootParams {
 /** The kernel truncates longer command lines (x86 COMMAND_LINE_SIZE is larger, but xhyve/vfkit are not). */
 export const MAX_CMDLINE_BYTES = 1024;
 
-/** Options always appended: `quiet` keeps kernel chatter off the slow serial console; `panic=1` turns a guest panic into a VM exit the supervisor notices. */
+/**
+ * Always appended. `quiet`: info-level kernel lines stay off the serial console (each byte is an
+ * emulated UART write, and FailureDetails.lastConsoleLines should hold the guest's milestones, not
+ * driver probes); warnings and panics still print. `panic=1`: a guest panic reboots, which the
+ * hypervisor turns into an exit (QEMU `-no-reboot`) the supervisor notices at once.
+ */
 const FIXED_OPTIONS = ['quiet', 'panic=1'];
 
 /** Longest 9p/virtiofs mount tag the guest accepts. */
