@@ -14,7 +14,6 @@ import { ensureSshKey } from '../ssh/keys.js';
 import type { SupervisorDeps } from '../supervisor/ports.js';
 import { ensureDisk } from '../vm/disk.js';
 import { acquireDiskLock } from '../vm/lock.js';
-import { isAlive, readPidfile, removePidfile } from '../vm/pidfile.js';
 
 /** The 9p/virtiofs mount tag of the shared folder. */
 export const SHARE_TAG = 'dlite-share';
@@ -78,6 +77,11 @@ export function composeSupervisorDeps(
   env: NodeJS.ProcessEnv = process.env,
 ): SupervisorDeps {
   const repo = new SettingsRepository(paths);
+  const makeDriver = (settings: Settings): HypervisorDriver =>
+    createDriver(
+      selectDriver(settings.hypervisor, { platform: process.platform, arch: process.arch }),
+      paths,
+    );
   return {
     paths,
     logger,
@@ -94,22 +98,19 @@ export function composeSupervisorDeps(
         live: [...r.changes.live],
       };
     },
-    createDriver: (settings) =>
-      createDriver(
-        selectDriver(settings.hypervisor, { platform: process.platform, arch: process.arch }),
-        paths,
-      ),
+    createDriver: makeDriver,
     prepare: (settings, driver) => prepareVm(paths, settings, driver, env),
     lockDisk: () => acquireDiskLock(paths.diskLock, paths.disk),
     connectGuest: (endpoint, settings, driver) =>
       createGuestLink({ paths, endpoint, settings, driver, logger }),
     consoleTail: (n) => tailLines(paths.consoleLog, n),
     orphanPid: async () => {
-      const pid = await readPidfile(paths.vmPid);
-      if (pid === null) return null;
-      if (await isAlive(pid)) return pid;
-      await removePidfile(paths.vmPid);
-      return null;
+      // The driver knows its pidfile and checks the pid really is its hypervisor for this disk.
+      if (!existsSync(paths.config)) return null;
+      const settings = await repo.load(await hostValidationContext(paths));
+      const status = await makeDriver(settings).inspect();
+      // A broken (unresponsive) one is returned too: recovery adopts it or stops it.
+      return status.state !== 'stopped' && status.pid !== null ? status.pid : null;
     },
   };
 }

@@ -113,4 +113,6 @@ export interface HypervisorDriver {
   removeForward?(hostPort: number): Promise<void>;
   /** Re-attach to a VM left running by a previous supervisor (pid from the pidfile). */
   adopt?(pid: number): Promise<RunningVm | null>;
+  /** Let go of the VM without stopping it (closes control connections) so another supervisor can adopt it. */
+  detach?(): Promise<void>;
 }

@@ -291,10 +291,23 @@ export class Supervisor {
     }
   }
 
+  /** Re-attaches to an orphan; one that cannot be adopted is killed so no two hypervisors share the disk. */
   private async adopt(driver: HypervisorDriver, pid: number): Promise<RunningVm> {
-    const vm = driver.adopt ? await driver.adopt(pid) : null;
+    let vm: RunningVm | null = null;
+    try {
+      vm = driver.adopt ? await driver.adopt(pid) : null;
+    } finally {
+      if (vm === null) {
+        this.deps.logger.warn(`the VM left running (pid ${pid}) cannot be adopted; stopping it`);
+        await killProcess(pid);
+      }
+    }
     if (vm === null) {
-      throw new StepError('boot', 'driver-failed', `The VM left running (pid ${pid}) could not be adopted`);
+      throw new StepError(
+        'boot',
+        'driver-failed',
+        `The VM left running (pid ${pid}) could not be adopted; it was stopped`,
+      );
     }
     return vm;
   }
@@ -375,6 +388,7 @@ export class Supervisor {
     if (boot === null) return;
     boot.expectingExit = true;
     await boot.link?.close().catch(() => undefined);
+    await boot.driver.detach?.().catch(() => undefined);
     await boot.lock?.release();
     this.boot = null;
   }
@@ -429,4 +443,21 @@ export class Supervisor {
     if (this.restartTimer !== null) clearTimeout(this.restartTimer);
     this.restartTimer = null;
   }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+async function killProcess(pid: number, graceMs = 3_000): Promise<void> {
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) process.kill(pid, 'SIGKILL');
 }
