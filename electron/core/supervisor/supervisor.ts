@@ -8,11 +8,12 @@ import type {
   VmState,
   VmStatus,
 } from '../../shared/types.js';
-import { GUEST_USER, hostKeyAlias } from '../ssh/ssh-args.js';
-import type { ExitInfo, HypervisorDriver, RunningVm, SshEndpoint, VmConfig } from '../drivers/driver.js';
+import type { ExitInfo, HypervisorDriver, RunningVm, VmConfig } from '../drivers/driver.js';
+import { AutoRestarter, killProcess } from './auto-restart.js';
 import { CancelledError, StepError, throwIfCancelled, toErrorDto, toStepError } from './errors.js';
-import type { DiskLock, GuestLink, SupervisorDeps } from './ports.js';
-import { AUTO_RESTART, START_STEPS, assertTransition, mayAutoRestart, type StartStep } from './state.js';
+import type { GuestLink, SupervisorDeps } from './ports.js';
+import { describeVm, type Boot } from './status.js';
+import { START_STEPS, assertTransition, type StartStep } from './state.js';
 
 /** Timeouts (ms) of the start pipeline and of stops. */
 export const TIMEOUTS = {
@@ -22,21 +23,6 @@ export const TIMEOUTS = {
   /** Tearing down a failed or cancelled boot: the guest may not handle ACPI yet. */
   teardown: 5_000,
 } as const;
-
-/** The VM of one boot and what hangs off it. */
-interface Boot {
-  readonly driver: HypervisorDriver;
-  readonly settings: Settings;
-  lock: DiskLock | null;
-  vm: RunningVm | null;
-  endpoint: SshEndpoint | null;
-  link: GuestLink | null;
-  startedAt: number | null;
-  /** Set before we stop the VM ourselves, so its exit is not mistaken for a crash. */
-  expectingExit: boolean;
-  /** Aborted when the VM process dies during the boot. */
-  readonly crashed: AbortController;
-}
 
 class VmExitedError extends Error {
   constructor(readonly info: ExitInfo) {
@@ -56,41 +42,16 @@ export class Supervisor {
   private chain: Promise<unknown> = Promise.resolve();
   private startPromise: Promise<Result<VmStatus>> | null = null;
   private startAbort: AbortController | null = null;
-  private restartTimes: number[] = [];
-  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly autoRestart: AutoRestarter;
   private readonly stateListeners = new Set<(s: VmStatus) => void>();
   private readonly progressListeners = new Set<(p: ProgressDto) => void>();
 
-  constructor(private readonly deps: SupervisorDeps) {}
+  constructor(private readonly deps: SupervisorDeps) {
+    this.autoRestart = new AutoRestarter(deps.logger, () => void this.start());
+  }
 
   status(): VmStatus {
-    const s = this.boot?.settings ?? this.settings;
-    const running = this.state === 'running' && this.boot !== null;
-    return {
-      state: this.state,
-      ip: running ? (this.boot?.endpoint?.host ?? null) : null,
-      hostname: s?.hostname ?? 'local.docker',
-      dockerEndpoint: running ? `unix://${this.deps.paths.dockerSocket}` : null,
-      cpus: s?.cpu_count ?? 0,
-      memoryGiB: s?.memory ?? 0,
-      diskGiB: s?.disk_size ?? 0,
-      hypervisor: this.boot?.driver.info.name ?? null,
-      uptimeSeconds:
-        running && this.boot?.startedAt != null
-          ? Math.floor((Date.now() - this.boot.startedAt) / 1000)
-          : null,
-      ssh:
-        running && this.boot?.endpoint
-          ? {
-              host: this.boot.endpoint.host,
-              port: this.boot.endpoint.port,
-              user: GUEST_USER,
-              hostKeyAlias: hostKeyAlias(this.boot.settings.uuid),
-            }
-          : null,
-      failure: this.state === 'error' ? this.failure : null,
-      hostPid: process.pid,
-    };
+    return describeVm(this.state, this.failure, this.boot, this.settings, this.deps.paths.dockerSocket);
   }
 
   onState(listener: (s: VmStatus) => void): () => void {
@@ -131,7 +92,7 @@ export class Supervisor {
 
   /** Graceful stop (then force). During a start, cancels it and leaves no process behind. Idempotent. */
   stop(): Promise<Result<VmStatus>> {
-    this.cancelAutoRestart();
+    this.autoRestart.cancel();
     this.startAbort?.abort(new CancelledError());
     return this.exclusive(() => this.runStop());
   }
@@ -192,7 +153,7 @@ export class Supervisor {
 
   /** Stops the VM and forgets listeners; for process shutdown. */
   async dispose(opts: { stopVm: boolean }): Promise<void> {
-    this.cancelAutoRestart();
+    this.autoRestart.cancel();
     if (opts.stopVm) await this.stop();
     else await this.detach();
     this.stateListeners.clear();
@@ -235,7 +196,7 @@ export class Supervisor {
   private async runStart(userSignal: AbortSignal, adoptPid: number | null): Promise<Result<VmStatus>> {
     if (this.state === 'running') return ok(this.status());
     if (userSignal.aborted) return err('cancelled', 'The start was cancelled by a stop');
-    this.cancelAutoRestart();
+    this.autoRestart.cancel();
     this.setState('starting');
     let step: StartStep = 'validate';
     let boot: Boot | null = null;
@@ -342,7 +303,7 @@ export class Supervisor {
   }
 
   private async runStop(): Promise<Result<VmStatus>> {
-    this.cancelAutoRestart();
+    this.autoRestart.cancel();
     if (this.state === 'stopped') return ok(this.status());
     if (this.state === 'error' && this.boot === null) {
       this.setState('stopped');
@@ -416,48 +377,7 @@ export class Supervisor {
         lastConsoleLines,
       });
       // The latest settings: auto_restart applies live.
-      this.scheduleAutoRestart(this.settings ?? boot.settings);
+      if ((this.settings ?? boot.settings).auto_restart) this.autoRestart.schedule();
     });
   }
-
-  private scheduleAutoRestart(settings: Settings): void {
-    if (!settings.auto_restart) return;
-    const now = Date.now();
-    this.restartTimes = this.restartTimes.filter((t) => now - t < AUTO_RESTART.windowMs);
-    if (!mayAutoRestart(this.restartTimes, now)) {
-      this.deps.logger.warn(
-        `not restarting: ${AUTO_RESTART.maxTries} restarts within ${AUTO_RESTART.windowMs / 60_000} minutes`,
-      );
-      return;
-    }
-    const delay = AUTO_RESTART.delayMs(this.restartTimes.length + 1);
-    this.deps.logger.info(`auto-restart in ${delay} ms`);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      this.restartTimes.push(Date.now());
-      void this.start();
-    }, delay);
-  }
-
-  private cancelAutoRestart(): void {
-    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
-  }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-async function killProcess(pid: number, graceMs = 3_000): Promise<void> {
-  const alive = (): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (alive()) process.kill(pid, 'SIGKILL');
 }
