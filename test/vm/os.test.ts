@@ -51,6 +51,13 @@ async function docker(args: string[], input?: string): Promise<string> {
   return String(r.stdout).trim();
 }
 
+/** Boots a guest after stopping any previous one (a failed test may have left it running). */
+async function boot(opts: Parameters<typeof bootVm>[0]): Promise<Vm> {
+  await stopVm();
+  vm = await bootVm(opts);
+  return vm;
+}
+
 async function connectDocker(): Promise<void> {
   if (!vm) throw new Error('no VM');
   forward = await forwardSocket(vm.sshPort, key, path.join(work, 'docker.sock'));
@@ -101,7 +108,7 @@ describe('first boot on a blank 20 GiB sparse disk', () => {
 
   it('reaches a ready Docker engine and reports each milestone', async ({ annotate }) => {
     await sparseDisk(disk(), 20 * 1024 ** 3);
-    vm = await bootVm({
+    vm = await boot({
       dir: work,
       disk: disk(),
       cmdline: params(),
@@ -223,7 +230,7 @@ describe('first boot on a blank 20 GiB sparse disk', () => {
 describe('second boot from the same disk, with garbled parameters', () => {
   it('skips the bad parameters, mounts the disk and still reaches docker ready', async ({ annotate }) => {
     const garbled = ['dlite.dns=%%%not-base64%%%', 'dlite.hostname=-bad-host-', 'dlite.share_type=smb'];
-    vm = await bootVm({
+    vm = await boot({
       dir: work,
       disk: path.join(work, 'disk.img'),
       cmdline: params(garbled),
@@ -252,7 +259,7 @@ describe('a disk that holds another file system', () => {
     await sparseDisk(foreign, 256 * 1024 ** 2);
     await execa('mkfs.ext4', ['-q', '-F', '-L', 'not-dlite', foreign]);
     const before = await sha256(foreign);
-    vm = await bootVm({ dir: work, disk: foreign, cmdline: params([], false) });
+    vm = await boot({ dir: work, disk: foreign, cmdline: params([], false) });
     await vm.waitConsole(READY, BOOT_TIMEOUT);
     expect(dliteLines(await vm.console())).toContain(
       'dlite: disk foreign: ext4 label=not-dlite (not touched; no persistence)',

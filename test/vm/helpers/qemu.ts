@@ -127,10 +127,16 @@ export async function bootVm(opts: BootOptions): Promise<Vm> {
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Never leave a guest running if the test process goes away first.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let done: ExitInfo | undefined;
   const exited = new Promise<ExitInfo>((resolve) =>
     child.once('exit', (code, signal) => {
       done = { code, signal, atMs: Date.now() - startedAt };
+      process.removeListener('exit', killOnExit);
       resolve(done);
     }),
   );

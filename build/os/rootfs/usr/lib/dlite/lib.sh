@@ -1,4 +1,6 @@
 # Shared helpers for the guest's boot scripts (POSIX sh, sourced).
+# Under emulation every fork+exec costs tens of milliseconds, so these helpers
+# stick to shell builtins wherever they can.
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -8,31 +10,42 @@ DATA=/var/lib/dlite
 # iproute2 is not in the image; busybox's ip covers addr/link/route.
 ip() { busybox ip "$@"; }
 
-# say MSG: one milestone line on the console (and in the boot log).
+# say MSG: one milestone line on the console (and, with uptime, in the boot log).
 say() {
   printf 'dlite: %s\n' "$*" >/dev/console
-  printf '%s dlite: %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*" >>/var/log/dlite.log
+  read -r _up _ </proc/uptime
+  printf '%s dlite: %s\n' "$_up" "$*" >>/var/log/dlite.log
 }
 
-# param NAME: the validated value of dlite.NAME (empty when absent or skipped).
-param() { [ -f "$RUN/param/$1" ] && cat "$RUN/param/$1"; }
+# pread NAME: sets P to the validated value of dlite.NAME (empty when absent
+# or skipped). No subshell, unlike $(param NAME).
+pread() {
+  P=
+  [ -f "$RUN/param/$1" ] && { IFS= read -r P <"$RUN/param/$1" || :; }
+}
+
+# param NAME: prints the value (for command substitution).
+param() { pread "$1" && printf '%s' "$P"; }
 
 # b64url VALUE: decodes base64url without padding; fails on bad input.
 b64url() {
   case $1 in '' | *[!A-Za-z0-9_-]*) return 1 ;; esac
-  _s=$(printf '%s' "$1" | tr -- '-_' '+/')
-  case $(( ${#_s} % 4 )) in
-    1) return 1 ;;
-    2) _s="$_s==" ;;
-    3) _s="$_s=" ;;
+  case $(( ${#1} % 4 )) in
+    0) _s=$1 ;;
+    2) _s="$1==" ;;
+    3) _s="$1=" ;;
+    *) return 1 ;;
   esac
-  printf '%s' "$_s" | base64 -d 2>/dev/null
+  basenc --base64url -d 2>/dev/null <<EOF
+$_s
+EOF
 }
 
 # pid_alive PID: true while PID exists and is not a zombie.
 pid_alive() {
   [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-  case $(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null) in ' Z'* | '') return 1 ;; esac
+  read -r _stat <"/proc/$1/stat" 2>/dev/null || return 1
+  case ${_stat##*) } in Z* | X*) return 1 ;; esac
 }
 
 # wait_gone PID DECISECONDS: waits for PID to exit; fails on timeout.
