@@ -102,7 +102,9 @@ async function boot({ dir, initrd, disk, waitFor, powerdown }) {
   ];
   const t0 = performance.now();
   const child = spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve({ code, ms: performance.now() - t0 })));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code) => resolve({ code, ms: performance.now() - t0 })),
+  );
   let exit;
   void exited.then((e) => (exit = e));
   if (!waitFor) {
@@ -196,7 +198,9 @@ async function main() {
       const f = await boot({ dir, initrd: INITRD, disk, waitFor: /dlite: docker ready/, powerdown: true });
       formatted.push(f.ms);
       off.push(f.offMs);
-      process.stderr.write(`run ${i + 1}/${RUNS}: floor ${sec(floor[i])}, blank ${sec(b.ms)}, formatted ${sec(f.ms)}\n`);
+      process.stderr.write(
+        `run ${i + 1}/${RUNS}: floor ${sec(floor[i])}, blank ${sec(b.ms)}, formatted ${sec(f.ms)}\n`,
+      );
     }
     const manifest = JSON.parse(readFileSync(path.join(IMAGE, 'manifest.json'), 'utf8'));
     const mb = (f) => `${(statSync(f).size / 1e6).toFixed(1)} MB`;
@@ -211,7 +215,9 @@ async function main() {
       ['docker ready, formatted disk', sec(median(formatted)), (median(formatted) / fl).toFixed(1)],
       ['power-off (ACPI button to QEMU exit)', sec(median(off)), ''],
     ];
-    console.log(`Dlite OS ${manifest.version} (kernel ${manifest.kernelVersion}, Docker ${manifest.dockerVersion})`);
+    console.log(
+      `Dlite OS ${manifest.version} (kernel ${manifest.kernelVersion}, Docker ${manifest.dockerVersion})`,
+    );
     console.log(
       `${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, ${qemu}, -accel tcg ` +
         `-machine q35 -cpu max -m 2048 -smp 2; median of ${RUNS} runs; load average at start ${load0.toFixed(2)}`,
