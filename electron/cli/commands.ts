@@ -1,19 +1,12 @@
-import { configCommand } from './commands/config.js';
-import { daemonCommand } from './commands/daemon.js';
-import { doctorCommand } from './commands/doctor.js';
-import { installCommand } from './commands/install.js';
-import { logsCommand } from './commands/logs.js';
-import { sshCommand } from './commands/ssh.js';
-import { uninstallCommand } from './commands/uninstall.js';
-import {
-  envCommand,
-  ipCommand,
-  restartCommand,
-  startCommand,
-  statusCommand,
-  stopCommand,
-  syncClockCommand,
-} from './commands/vm.js';
+/**
+ * Loads a command's module on first use, so `dlite status` does not pay for loading what `install`,
+ * `daemon` or `ssh` need (execa and its dependencies take longer to load than Node takes to start).
+ */
+function lazy(load: () => Promise<CliCommand['run']>): CliCommand['run'] {
+  return async (args, io) => (await load())(args, io);
+}
+
+const vm = () => import('./commands/vm.js');
 
 export interface CliIo {
   out: (text: string) => void;
@@ -35,65 +28,85 @@ export const COMMANDS: readonly CliCommand[] = [
     name: 'install',
     usage: 'install [-c N] [-m GiB] [-d GiB] [-n NAME] [-S DIR] [-v VER]',
     summary: 'create the config, disk, SSH key and OS image',
-    run: installCommand,
+    run: lazy(() => import('./commands/install.js').then((m) => m.installCommand)),
   },
   {
     name: 'start',
     usage: 'start',
     summary: 'start the VM and wait until Docker answers',
-    run: startCommand,
+    run: lazy(() => vm().then((m) => m.startCommand)),
   },
-  { name: 'stop', usage: 'stop', summary: 'power the VM off gracefully', run: stopCommand },
-  { name: 'restart', usage: 'restart', summary: 'stop, then start the VM', run: restartCommand },
-  { name: 'status', usage: 'status [--json]', summary: 'show the VM state', run: statusCommand },
-  { name: 'ip', usage: 'ip', summary: "print the VM's address", run: ipCommand },
+  {
+    name: 'stop',
+    usage: 'stop',
+    summary: 'power the VM off gracefully',
+    run: lazy(() => vm().then((m) => m.stopCommand)),
+  },
+  {
+    name: 'restart',
+    usage: 'restart',
+    summary: 'stop, then start the VM',
+    run: lazy(() => vm().then((m) => m.restartCommand)),
+  },
+  {
+    name: 'status',
+    usage: 'status [--json]',
+    summary: 'show the VM state',
+    run: lazy(() => vm().then((m) => m.statusCommand)),
+  },
+  {
+    name: 'ip',
+    usage: 'ip',
+    summary: "print the VM's address",
+    run: lazy(() => vm().then((m) => m.ipCommand)),
+  },
   {
     name: 'env',
     usage: 'env',
     summary: 'print DOCKER_HOST for your shell: eval "$(dlite env)"',
-    run: envCommand,
+    run: lazy(() => vm().then((m) => m.envCommand)),
   },
   {
     name: 'ssh',
     usage: 'ssh [-- CMD...]',
     summary: 'open a shell in the VM, or run a command there',
-    run: sshCommand,
+    run: lazy(() => import('./commands/ssh.js').then((m) => m.sshCommand)),
   },
   {
     name: 'logs',
     usage: 'logs [-f] [--console]',
     summary: "show Dlite's log, or the VM console",
-    run: logsCommand,
+    run: lazy(() => import('./commands/logs.js').then((m) => m.logsCommand)),
   },
   {
     name: 'config',
     usage: 'config get|set KEY [VALUE]',
     summary: 'read or change a setting',
-    run: configCommand,
+    run: lazy(() => import('./commands/config.js').then((m) => m.configCommand)),
   },
   {
     name: 'sync-clock',
     usage: 'sync-clock',
     summary: "set the VM's clock from the host's",
-    run: syncClockCommand,
+    run: lazy(() => vm().then((m) => m.syncClockCommand)),
   },
   {
     name: 'doctor',
     usage: 'doctor',
     summary: 'check the hypervisor, accelerator, disk and sockets',
-    run: doctorCommand,
+    run: lazy(() => import('./commands/doctor.js').then((m) => m.doctorCommand)),
   },
   {
     name: 'daemon',
     usage: 'daemon [--foreground]',
     summary: 'host the VM supervisor headless',
-    run: daemonCommand,
+    run: lazy(() => import('./commands/daemon.js').then((m) => m.daemonCommand)),
   },
   {
     name: 'uninstall',
     usage: 'uninstall [--yes]',
     summary: 'stop the VM and remove everything Dlite created',
-    run: uninstallCommand,
+    run: lazy(() => import('./commands/uninstall.js').then((m) => m.uninstallCommand)),
   },
 ];
 

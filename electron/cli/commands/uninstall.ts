@@ -2,10 +2,10 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 
 import { createControlClient } from '../../core/control/client.js';
-import { isAlive, readHostRecord } from '../../core/daemon/host-lock.js';
+import { readHostRecord } from '../../core/daemon/host-lock.js';
 import { removeDockerContext } from '../../core/docker/context.js';
 import type { DlitePaths } from '../../core/paths.js';
-import { processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
+import { isAlive, processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
 import { CliError, cliPaths, unwrap } from '../client.js';
 import type { CliIo } from '../commands.js';
 import { UsageError, parseFlags } from '../flags.js';
@@ -16,10 +16,10 @@ const OWNED = [/^config\.json(\..+)?$/, /^disk\.img$/, /^os$/, /^ssh$/, /^run$/,
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
+    if (!(await isAlive(pid))) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return !isAlive(pid);
+  return !(await isAlive(pid));
 }
 
 async function terminate(pid: number, ms: number): Promise<void> {
@@ -39,9 +39,11 @@ async function stopEverything(paths: DlitePaths): Promise<void> {
     if (holder?.role === 'app') throw new CliError('Quit the Dlite menu-bar app first: it hosts this VM');
     unwrap(await client.stop());
   }
-  if (holder !== null && holder.role === 'daemon' && isAlive(holder.pid)) await terminate(holder.pid, 40_000);
+  if (holder !== null && holder.role === 'daemon' && (await isAlive(holder.pid))) {
+    await terminate(holder.pid, 40_000);
+  }
   const vmPid = await readPidfile(paths.vmPid);
-  if (vmPid !== null && isAlive(vmPid) && (await processCommandLine(vmPid))?.includes(paths.disk)) {
+  if (vmPid !== null && (await isAlive(vmPid)) && (await processCommandLine(vmPid))?.includes(paths.disk)) {
     await terminate(vmPid, 10_000);
   }
 }

@@ -1,6 +1,8 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
+import { isAlive } from '../vm/pidfile.js';
+
 /** Who hosts the supervisor of a Dlite home. */
 export type HostRole = 'daemon' | 'app';
 
@@ -17,15 +19,6 @@ export class HostBusyError extends Error {
       `Dlite is already running here: the ${holder.role === 'app' ? 'menu-bar app' : 'dlite daemon'} (pid ${holder.pid}) hosts this VM`,
     );
     this.name = 'HostBusyError';
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -68,9 +61,21 @@ export async function acquireHostLock(file: string, role: HostRole): Promise<Hos
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = await readHostRecord(file);
-    if (holder !== null && holder.pid !== process.pid && isAlive(holder.pid)) throw new HostBusyError(holder);
+    if (holder !== null && holder.pid !== process.pid && (await holderStaysAlive(holder.pid))) {
+      throw new HostBusyError(holder);
+    }
     // Stale (dead holder) or half-written: remove and try again. O_EXCL arbitrates a race.
     await rm(file, { force: true });
   }
   throw new Error(`Could not take the host lock ${file}`);
+}
+
+/** A holder killed a moment ago may still be exiting: give it a short grace before calling it busy. */
+async function holderStaysAlive(pid: number, graceMs = 1_000): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  while (await isAlive(pid)) {
+    if (Date.now() >= deadline) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }

@@ -23,6 +23,8 @@ export interface GuestLinkOptions {
 
 /** Delay between `/_ping` attempts while waiting for Docker, ms. */
 const PING_INTERVAL_MS = 250;
+/** How long the docker.sock forward may wait for the engine's first `/_ping`, ms. */
+const FORWARD_TIMEOUT_MS = 180_000;
 
 /**
  * The SSH side of one boot: one ControlMaster connection for commands, one persistent
@@ -47,7 +49,8 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
 
   return {
     waitSsh: (timeoutMs, signal) => ssh.waitReady(timeoutMs, signal),
-    forwardDocker: (signal) => forwarder.start(60_000, signal),
+    // dockerd can take a while after an unclean shutdown (containerd cleanup) under TCG.
+    forwardDocker: (signal) => forwarder.start(FORWARD_TIMEOUT_MS, signal),
     waitDocker: async (timeoutMs, signal) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import { isAlive } from '../vm/pidfile.js';
 import { AUTO_RESTART, mayAutoRestart } from './state.js';
 
 /** Restarts a crashed VM with backoff: at most {@link AUTO_RESTART}.maxTries within its window. */
@@ -40,17 +41,9 @@ export class AutoRestarter {
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
 export async function killProcess(pid: number, graceMs = 3_000): Promise<void> {
-  const alive = (): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
+  if (!(await isAlive(pid))) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (alive()) process.kill(pid, 'SIGKILL');
+  while ((await isAlive(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (await isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
