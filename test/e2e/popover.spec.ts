@@ -8,23 +8,11 @@ import type { DliteApi } from '../../electron/shared/api.js';
 import { ok } from '../../electron/shared/errors.js';
 import type { ProgressDto, VmStatus } from '../../electron/shared/types.js';
 import { startBridge } from './helpers/bridge.js';
+import { STOPPED_STATUS } from '../fixtures/vm-status.js';
 
 const renderer = path.resolve(import.meta.dirname, '../../dist/renderer');
 
-const stopped: VmStatus = {
-  state: 'stopped',
-  ip: null,
-  hostname: 'local.docker',
-  dockerEndpoint: null,
-  cpus: 2,
-  memoryGiB: 2,
-  diskGiB: 20,
-  hypervisor: 'qemu',
-  uptimeSeconds: null,
-  ssh: null,
-  failure: null,
-  hostPid: process.pid,
-};
+const stopped: VmStatus = STOPPED_STATUS;
 
 /** An in-memory control API: this spec checks the built renderer and the socket transport, not the VM. */
 function scriptedApi(): DliteApi {

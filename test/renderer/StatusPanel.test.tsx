@@ -6,21 +6,9 @@ import { useAppStore } from '../../renderer/src/store/app-store.js';
 import type { DliteApi } from '../../electron/shared/api.js';
 import { ok } from '../../electron/shared/errors.js';
 import type { ProgressDto, VmStatus } from '../../electron/shared/types.js';
+import { STOPPED_STATUS } from '../fixtures/vm-status.js';
 
-const base: VmStatus = {
-  state: 'stopped',
-  ip: null,
-  hostname: 'local.docker',
-  dockerEndpoint: null,
-  cpus: 2,
-  memoryGiB: 2,
-  diskGiB: 20,
-  hypervisor: 'qemu',
-  uptimeSeconds: null,
-  ssh: null,
-  failure: null,
-  hostPid: 1,
-};
+const base: VmStatus = STOPPED_STATUS;
 
 function pushApi() {
   let stateListener: ((s: VmStatus) => void) | undefined;

@@ -47,24 +47,3 @@ export function createFileLogger(
     },
   };
 }
-
-/** A logger that only fans out (tests, short-lived CLI work). */
-export function createMemoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const listeners = new Set<(line: LogLine) => void>();
-  const write = (level: string, message: string): void => {
-    const line: LogLine = { source: 'dlite', time: new Date().toISOString(), text: `${level} ${message}` };
-    lines.push(line.text);
-    for (const l of listeners) l(line);
-  };
-  return {
-    lines,
-    info: (m) => write('info', m),
-    warn: (m) => write('warn', m),
-    error: (m) => write('error', m),
-    onLine: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-  };
-}

@@ -8,21 +8,9 @@ import { startControlServer, type ControlServer } from '../../../electron/core/c
 import type { DliteApi } from '../../../electron/shared/api.js';
 import { err, ok } from '../../../electron/shared/errors.js';
 import type { VmStatus } from '../../../electron/shared/types.js';
+import { STOPPED_STATUS } from '../../fixtures/vm-status.js';
 
-const stopped: VmStatus = {
-  state: 'stopped',
-  ip: null,
-  hostname: 'local.docker',
-  dockerEndpoint: null,
-  cpus: 1,
-  memoryGiB: 2,
-  diskGiB: 20,
-  hypervisor: null,
-  uptimeSeconds: null,
-  ssh: null,
-  failure: null,
-  hostPid: process.pid,
-};
+const stopped: VmStatus = STOPPED_STATUS;
 
 /** A minimal in-memory DliteApi: this suite tests the transport, not the supervisor. */
 function recordingApi(): DliteApi & { calls: unknown[]; emitState(s: VmStatus): void } {
