@@ -1,5 +1,7 @@
 // Rows `cold-start` and `stop`, against the boot floor (same kernel and QEMU flags, trivial init).
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 import { bootFloor, buildFloorInitramfs, machineArgsOf } from '../lib/floor.mjs';
 import { cmdlineOf, median, now, round, sleep } from '../lib/proc.mjs';
@@ -20,9 +22,51 @@ function spawnCli(session, args) {
   });
 }
 
+/**
+ * Timestamps (s after `t0`, wall clock) of the guest's `dlite: …` console lines as they appear.
+ * The driver rotates console.log at launch, so lines count from the first shrink of the file.
+ */
+function watchConsole(file, t0Wall) {
+  const seen = {};
+  let offset = null;
+  let stopped = false;
+  const poll = async () => {
+    while (!stopped) {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      offset ??= text.length;
+      if (text.length < offset) offset = 0;
+      for (const line of text.slice(offset).split('\n')) {
+        const m = /dlite: (network up|disk \w+|share mounted|ssh ready|docker ready|error)/.exec(line);
+        if (m && seen[m[1]] === undefined) seen[m[1]] = round((Date.now() - t0Wall) / 1000, 2);
+      }
+      await sleep(50);
+    }
+  };
+  const done = poll();
+  return async () => {
+    stopped = true;
+    await done;
+    return seen;
+  };
+}
+
+/** The supervisor's `start i/n <step>` lines written after `t0Wall`, as s after it. */
+async function supervisorSteps(home, t0Wall) {
+  const text = await readFile(path.join(home, 'log/dlite.log'), 'utf8').catch(() => '');
+  const steps = {};
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) info start \d+\/\d+ (.+)$/.exec(line);
+    const at = m ? Date.parse(m[1]) : NaN;
+    if (m && at >= t0Wall - 1000) steps[m[2]] = round((at - t0Wall) / 1000, 2);
+  }
+  return steps;
+}
+
 /** One measured start: `dlite start` → first OK from `/_ping` on the host socket, and → CLI exit. */
 async function timedStart(session) {
   const t0 = now();
+  const t0Wall = Date.now();
+  const stopWatch = watchConsole(path.join(session.home, 'log/console.log'), t0Wall);
   const cli = spawnCli(session, ['start']);
   let done = null;
   void cli.then((r) => (done = r));
@@ -34,7 +78,9 @@ async function timedStart(session) {
   const r = await cli;
   if (r.code !== 0) throw new Error(`dlite start failed: ${r.stderr.trim().split('\n').at(-1)}`);
   pingAt ??= (await session.ping()) ? r.at : null;
-  return { pingMs: pingAt - t0, cliMs: r.at - t0 };
+  const guest = await stopWatch();
+  const host = await supervisorSteps(session.home, t0Wall);
+  return { pingMs: pingAt - t0, cliMs: r.at - t0, guest, host };
 }
 
 /** One measured stop: `dlite stop` → QEMU process gone, and → CLI exit. */
@@ -47,6 +93,22 @@ async function timedStop(session) {
   const r = await cli;
   if (r.code !== 0) throw new Error(`dlite stop failed: ${r.stderr.trim().split('\n').at(-1)}`);
   return { exitMs: goneAt - t0, cliMs: r.at - t0 };
+}
+
+/** The guest's console milestones and the supervisor's steps of the median start, in time order. */
+function timeline(starts) {
+  const sorted = [...starts].sort((a, b) => a.pingMs - b.pingMs);
+  const mid = sorted[Math.floor(sorted.length / 2)];
+  const marks = [
+    ...Object.entries(mid.host).map(([k, v]) => [`host: ${k}`, v]),
+    ...Object.entries(mid.guest).map(([k, v]) => [`guest: ${k}`, v]),
+    ['host: /_ping OK', round(mid.pingMs / 1000, 2)],
+    ['dlite start exits', round(mid.cliMs / 1000, 2)],
+  ];
+  return marks
+    .sort((a, b) => a[1] - b[1])
+    .map(([k, v]) => `${v} ${k}`)
+    .join('; ');
 }
 
 /**
@@ -94,7 +156,8 @@ export async function lifecycleRows(ctx, { runs = 3 } = {}) {
       note:
         `daemon already running (started by the formatting start, ${s(first.pingMs)} s); ` +
         `dlite start exits at ${s(median(starts.map((x) => x.cliMs)))} s (after configuring dockerd, clock, context); ` +
-        `floor reaches its init at ${s(median(floors.map((f) => f.toInitMs)))} s.`,
+        `floor reaches its init at ${s(median(floors.map((f) => f.toInitMs)))} s. ` +
+        `Timeline of the median start (s): ${timeline(starts)}.`,
     }),
   ];
   if (stops.length > 0) {
