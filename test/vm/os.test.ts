@@ -27,12 +27,12 @@ let busybox: { tar: string; cleanup(): Promise<void> };
 let vm: Vm | undefined;
 let forward: SocketForward | undefined;
 
-function params(extra: string[] = [], share = true): string[] {
+function params(extra: string[] = [], share = true, dockerTcp = false): string[] {
   return [
     'dlite.hostname=dlite-os-test',
     `dlite.uuid=${UUID}`,
     `dlite.time=${Math.floor(Date.now() / 1000)}`,
-    'dlite.docker_tcp=0',
+    `dlite.docker_tcp=${dockerTcp ? 1 : 0}`,
     `dlite.ssh_key=${b64url(key.publicKey)}`,
     ...(share
       ? ['dlite.share_type=9p', `dlite.share_src=${b64url('share0')}`, `dlite.share_path=${b64url(shareDir)}`]
@@ -111,7 +111,7 @@ describe('first boot on a blank 20 GiB sparse disk', () => {
     vm = await boot({
       dir: work,
       disk: disk(),
-      cmdline: params(),
+      cmdline: params([`dlite.dns=${b64url('10.0.2.3,10.0.2.4')}`]),
       share: { hostPath: shareDir, tag: 'share0' },
     });
     const ready = await vm.waitConsole(READY, BOOT_TIMEOUT);
@@ -122,6 +122,25 @@ describe('first boot on a blank 20 GiB sparse disk', () => {
     expect(lines).toContain('dlite: ssh ready');
     expect(lines.filter((l) => /^dlite: (error|skipped)/.test(l))).toEqual([]);
     await annotate(`first boot: docker ready after ${ready.atMs} ms`);
+  });
+
+  it('applies the parameters: DHCP host name, resolvers, limits, no TCP listener', async () => {
+    if (!vm) throw new Error('no VM');
+    const r = await ssh(vm.sshPort, {
+      key,
+      command: [
+        'ps -eo args= | grep [u]dhcpc',
+        'cat /etc/resolv.conf',
+        'grep "Max open files" /proc/$(cat /var/run/docker.pid)/limits',
+        'hostname',
+        'sudo -n busybox netstat -ltn | grep -c ":2375 " || true',
+      ].join('; '),
+    });
+    expect(r.stdout).toContain(`hostname:${UUID}`);
+    expect(r.stdout).toMatch(/^nameserver 10\.0\.2\.3\nnameserver 10\.0\.2\.4$/m);
+    expect(r.stdout).toMatch(/Max open files\s+1048576\s+1048576/);
+    expect(r.stdout).toMatch(/^dlite-os-test$/m);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('0');
   });
 
   it('serves the host docker CLI: info, import from a tarball, run', async () => {
@@ -228,21 +247,37 @@ describe('first boot on a blank 20 GiB sparse disk', () => {
 });
 
 describe('second boot from the same disk, with garbled parameters', () => {
-  it('skips the bad parameters, mounts the disk and still reaches docker ready', async ({ annotate }) => {
+  it('skips the bad parameters, grows the enlarged disk and still reaches docker ready', async ({
+    annotate,
+  }) => {
     const garbled = ['dlite.dns=%%%not-base64%%%', 'dlite.hostname=-bad-host-', 'dlite.share_type=smb'];
+    const disk = path.join(work, 'disk.img');
+    await sparseDisk(disk, 21 * 1024 ** 3);
     vm = await boot({
       dir: work,
-      disk: path.join(work, 'disk.img'),
-      cmdline: params(garbled),
+      disk,
+      cmdline: params(garbled, true, true),
       share: { hostPath: shareDir, tag: 'share0' },
     });
     const ready = await vm.waitConsole(READY, BOOT_TIMEOUT);
     const lines = dliteLines(await vm.console());
-    expect(lines).toContain('dlite: disk mounted');
+    expect(lines).toContain('dlite: disk grown 20480 MiB -> 21504 MiB');
     expect(lines).toContain('dlite: skipped dlite.dns: bad base64url');
     expect(lines).toContain('dlite: skipped dlite.hostname: not an RFC 1123 host name');
     expect(lines).toContain('dlite: skipped dlite.share_type: must be 9p, virtiofs or nfs');
     await annotate(`second boot: docker ready after ${ready.atMs} ms`);
+  });
+
+  it('listens on TCP 2375 when asked to, without the 15 s plain-TCP delay', async () => {
+    if (!vm) throw new Error('no VM');
+    const r = await ssh(vm.sshPort, {
+      key,
+      command:
+        "printf 'GET /_ping HTTP/1.0\\r\\n\\r\\n' | socat -T 10 - TCP:127.0.0.1:2375; echo; " +
+        'grep -c "intentionally being slowed down" /var/log/docker.log || true',
+    });
+    expect(r.stdout).toMatch(/^OK$/m);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('0');
   });
 
   it('still has the image imported on the first boot', async () => {
