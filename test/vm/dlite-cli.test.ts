@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { busyboxRootfsTar } from './helpers/busybox-image.js';
 import { REPO, dlite, pidsMatching, runProcess, waitFor, type CliRun } from './helpers/cli.js';
@@ -58,6 +58,16 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
       DOCKER_CONFIG: path.join(tmp, 'docker-config'),
       DOCKER_HOST: `unix://${home}/run/docker.sock`,
     };
+  });
+
+  // Keep the logs of a failing test for diagnosis (CI keeps test-results/).
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    const keep = path.join(REPO, 'test-results', 'dlite-cli');
+    await mkdir(keep, { recursive: true });
+    for (const name of ['console.log', 'console.log.1', 'dlite.log', 'daemon.out']) {
+      await copyFile(path.join(home, 'log', name), path.join(keep, name)).catch(() => undefined);
+    }
   });
 
   afterAll(async () => {
