@@ -141,7 +141,11 @@ install_modules() {
   mods=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$OS_DIR/modules.txt")
   mkdir -p "$r/lib/modules/$kver"
   for m in $mods; do
-    modprobe -d "$kdir" -S "$kver" --show-depends "$m" >/dev/null 2>&1 || die "module not in kernel: $m"
+    # '?name': only where this architecture's kernel has it (e.g. crc32c_intel)
+    case $m in
+      '?'*) m=${m#?}; modprobe -d "$kdir" -S "$kver" --show-depends "$m" >/dev/null 2>&1 || continue ;;
+      *) modprobe -d "$kdir" -S "$kver" --show-depends "$m" >/dev/null 2>&1 || die "module not in kernel: $m" ;;
+    esac
     modprobe -d "$kdir" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
   done | sort -u | while read -r m; do
     mkdir -p "$r$(dirname "${m#"$kdir"}")"
