@@ -104,7 +104,9 @@ export async function applyDaemonConfig(
   const dnsNeedsRestart = JSON.stringify(next['dns']) !== JSON.stringify(current['dns']);
   if (changed) {
     const tmp = `${DAEMON_JSON}.dlite-tmp`;
-    const write = `mkdir -p /etc/docker && cat > ${tmp} && chmod 0644 ${tmp} && mv -f ${tmp} ${DAEMON_JSON}`;
+    // sync before and after the rename: a VM killed right after a delayed-allocation write leaves
+    // an empty daemon.json, and dockerd refuses to start on it.
+    const write = `mkdir -p /etc/docker && cat > ${tmp} && chmod 0644 ${tmp} && sync && mv -f ${tmp} ${DAEMON_JSON} && sync`;
     const w = await ssh.exec(['sudo', 'sh', '-c', write], {
       input: `${JSON.stringify(next, null, 2)}\n`,
       timeoutMs: 20_000,

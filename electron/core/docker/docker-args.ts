@@ -59,7 +59,7 @@ export async function applyDockerArgs(
   if (next === read.stdout) return { changed: false };
   // A bind-mounted file: rewrite it in place (mv would replace the inode behind the mount).
   const tmp = '/run/dlite-default-docker.tmp';
-  const script = `cat > ${tmp} && cat ${tmp} > ${DOCKER_DEFAULTS} && rm -f ${tmp} && cat /var/run/docker.pid`;
+  const script = `cat > ${tmp} && sync && cat ${tmp} > ${DOCKER_DEFAULTS} && sync && rm -f ${tmp} && cat /var/run/docker.pid`;
   const w = await ssh.exec(['sudo', 'sh', '-c', script], { input: next, timeoutMs: 20_000, signal });
   if (w.exitCode !== 0) {
     throw new DockerError(
