@@ -1,3 +1,4 @@
+import { dockerTcpWarning } from '../../core/docker/tcp-warning.js';
 import { formatSettingValue, formatSettings, parseSettingValue } from '../../core/settings/parse-value.js';
 import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
 import { cliPaths, unwrap, withDaemon } from '../client.js';
@@ -28,6 +29,7 @@ export async function configCommand(args: readonly string[], io: CliIo): Promise
     }
     const value = parseSettingValue(key, values[0] ?? '');
     const update = await withDaemon(io, async (api) => unwrap(await api.updateSettings({ [key]: value })));
+    if (key === 'docker_tcp' && update.settings.docker_tcp) io.err(`warning: ${dockerTcpWarning()}`);
     if (update.appliedLive.length > 0) {
       io.out(`Saved and applied to the running VM: ${update.appliedLive.join(', ')}.`);
     } else if (update.restartRequired.length > 0) {
