@@ -160,7 +160,10 @@ async function writeResults(meta, entries, write) {
     console.log(`bench: subset run; results in ${file} (docs untouched; --write to update them)`);
     return;
   }
-  await writeFile(path.join(REPO, 'docs/performance.json'), json);
+  const jsonFile = path.join(REPO, 'docs/performance.json');
+  await writeFile(jsonFile, json);
+  const prettier = path.join(REPO, 'node_modules/.bin/prettier');
+  if (existsSync(prettier)) await run(prettier, ['--write', jsonFile]).catch(() => undefined);
   const doc = path.join(REPO, 'docs/PERFORMANCE.md');
   if (!(await spliceBlock(doc, 'bench', performanceBlock(meta, entries)))) {
     console.error('bench: docs/PERFORMANCE.md has no <!-- bench:begin --> … <!-- bench:end --> block');

@@ -100,7 +100,8 @@ export function readmeBlock(meta, entries, pick) {
       `| ${mdEscape(e.metric)} | ${fmt(e.value, e.unit)} | ${e.baselineName ? `${ratioText(e)} vs ${mdEscape(e.baselineName)}` : '—'} |`,
   );
   return [
-    `QEMU with ${meta.accelerator.toUpperCase()} on ${meta.machine.cores} cores (${meta.date.slice(0, 10)}):`,
+    `QEMU with ${meta.accelerator.toUpperCase()} on ${meta.machine.cores} cores, ${meta.date.slice(0, 10)}, ` +
+      `1-minute load average ${meta.loadBefore[0]} → ${meta.loadAfter[0]} (a shared machine):`,
     '',
     '| what | result | vs baseline (same run) |',
     '|---|---|---|',

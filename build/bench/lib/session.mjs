@@ -6,7 +6,8 @@ import path from 'node:path';
 import { isAlive, now, run, sleep, waitFor } from './proc.mjs';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
-export const CLI = path.join(REPO, 'dist/cli/dlite.js');
+/** The CLI under test: the build in dist/, or another build named by DLITE_BENCH_CLI (before/after runs). */
+export const CLI = process.env['DLITE_BENCH_CLI'] ?? path.join(REPO, 'dist/cli/dlite.js');
 export const IMAGE_DIR = path.join(REPO, 'build/os/out/amd64');
 
 /**

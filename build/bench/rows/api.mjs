@@ -51,7 +51,10 @@ export async function latencyRows(ctx, { n = 200 } = {}) {
         ratio: round(median(fresh) - median(keep), 2),
         ratioKind: 'delta',
         samples: { host: fresh },
-        note: 'the difference is what opening a connection costs through the forward (a new ssh channel to the guest socket); the docker CLI opens one per command.',
+        note:
+          p === PATHS[0]
+            ? 'the difference is what opening a connection costs through the forward (a new ssh channel to the guest socket); the docker CLI opens one per command.'
+            : null,
       }),
     );
   }

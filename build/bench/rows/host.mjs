@@ -44,7 +44,8 @@ async function sshPidsOf(home) {
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const argv = await cmdlineOf(Number(name));
-    if (argv[0] && /(^|\/)ssh$/.test(argv[0]) && argv.some((a) => a.includes(home))) pids.push(Number(name));
+    // A ControlMaster renames itself `ssh: <control path> [mux]`.
+    if (/^(\S*\/)?ssh(:|$)/.test(argv[0] ?? '') && argv.join(' ').includes(home)) pids.push(Number(name));
   }
   return pids;
 }
@@ -89,7 +90,7 @@ export async function footprintRows(ctx, { idleMs = 60_000 } = {}) {
       baselineName: 'idle bare node',
       baseline: mib(bareRss),
       ratio: round(after.daemon.rssKiB / bareRss, 1),
-      note: `its ${ssh.length} ssh helpers (docker.sock forward, ControlMaster) add ${mib(after.ssh.rssKiB)} MiB.`,
+      note: `its ssh helpers (${ssh.length}: the docker.sock forward and the ControlMaster) add ${mib(after.ssh.rssKiB)} MiB.`,
     }),
     entry({
       row: 'footprint',
