@@ -20,6 +20,9 @@ await Promise.all([
     entryPoints: { dlite: 'electron/cli/main.ts' },
     outdir: 'dist/cli',
     format: 'esm',
+    // Each command's modules load only when it runs: `dlite status` must not pay for execa.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     banner: { js: '#!/usr/bin/env node' },
   }),
   build({
