@@ -18,13 +18,33 @@ const steps = [
     name: 'unit',
     kind: 'vitest',
     report: 'vitest-unit.json',
-    cmd: ['npx', 'vitest', 'run', '--project', 'node', '--project', 'dom', '--reporter=default', '--reporter=json', `--outputFile=${path.join(RESULTS_DIR, 'vitest-unit.json')}`],
+    cmd: [
+      'npx',
+      'vitest',
+      'run',
+      '--project',
+      'node',
+      '--project',
+      'dom',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile=${path.join(RESULTS_DIR, 'vitest-unit.json')}`,
+    ],
   },
   {
     name: 'vm',
     kind: 'vitest',
     report: 'vitest-vm.json',
-    cmd: ['npx', 'vitest', 'run', '--project', 'vm', '--reporter=default', '--reporter=json', `--outputFile=${path.join(RESULTS_DIR, 'vitest-vm.json')}`],
+    cmd: [
+      'npx',
+      'vitest',
+      'run',
+      '--project',
+      'vm',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile=${path.join(RESULTS_DIR, 'vitest-vm.json')}`,
+    ],
   },
   { name: 'e2e', kind: 'playwright', report: 'playwright.json', cmd: ['npx', 'playwright', 'test'] },
 ].filter((s) => only.length === 0 || only.includes(s.name));
@@ -35,9 +55,18 @@ const ledger = [];
 for (const step of steps) {
   const started = Date.now();
   console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
-  const r = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const r = spawnSync(step.cmd[0], step.cmd.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   const exitCode = r.status ?? 1;
-  ledger.push({ name: step.name, kind: step.kind, report: step.report, exitCode, seconds: (Date.now() - started) / 1000 });
+  ledger.push({
+    name: step.name,
+    kind: step.kind,
+    report: step.report,
+    exitCode,
+    seconds: (Date.now() - started) / 1000,
+  });
   writeFileSync(path.join(RESULTS_DIR, 'steps.json'), JSON.stringify(ledger, null, 2));
   console.log(`=== ${step.name}: exit ${exitCode} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

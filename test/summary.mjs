@@ -9,13 +9,19 @@ export const RESULTS_DIR = path.join(root, 'test-results');
 
 /** Counts from a Vitest JSON report (Jest-compatible shape). */
 function vitestCounts(report) {
-  return { passed: report.numPassedTests ?? 0, failed: (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0) };
+  return {
+    passed: report.numPassedTests ?? 0,
+    failed: (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0),
+  };
 }
 
 /** Counts from a Playwright JSON report. */
 function playwrightCounts(report) {
   const s = report.stats ?? {};
-  return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed: (s.unexpected ?? 0) + (report.errors?.length ?? 0) };
+  return {
+    passed: (s.expected ?? 0) + (s.flaky ?? 0),
+    failed: (s.unexpected ?? 0) + (report.errors?.length ?? 0),
+  };
 }
 
 /** Reads the step ledger and reports; a step whose report is missing counts as one failure. */
