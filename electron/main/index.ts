@@ -2,12 +2,13 @@
  * Electron composition root: hosts the supervisor (through the control client for now),
  * wires IPC, and opens the popover. Logic lives in the small modules beside this file.
  */
-import { BrowserWindow, app, ipcMain } from 'electron';
+import { BrowserWindow, app, ipcMain, powerMonitor } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { createControlClient } from '../core/control/client.js';
 import { resolvePaths } from '../core/paths.js';
+import { registerPowerHandlers } from './power.js';
 import { registerIpcHandlers } from './register-ipc.js';
 import { popoverWindowOptions } from './window-options.js';
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (event) => event.preventDefault());
   registerIpcHandlers(ipcMain, api, (channel, payload) => win.webContents.send(channel, payload));
+  registerPowerHandlers(powerMonitor, api, (line) => process.stdout.write(`${line}\n`));
   await win.loadFile(path.join(here, '../renderer/index.html'));
   win.show();
 }
