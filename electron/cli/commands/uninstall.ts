@@ -5,30 +5,13 @@ import { createControlClient } from '../../core/control/client.js';
 import { readHostRecord } from '../../core/daemon/host-lock.js';
 import { removeDockerContext } from '../../core/docker/context.js';
 import type { DlitePaths } from '../../core/paths.js';
-import { isAlive, processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
+import { isAlive, killProcess, processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
 import { CliError, cliPaths, unwrap } from '../client.js';
 import type { CliIo } from '../commands.js';
 import { UsageError, parseFlags } from '../flags.js';
 
 /** What Dlite creates in its home; nothing else there is touched. */
 const OWNED = [/^config\.json(\..+)?$/, /^disk\.img$/, /^os$/, /^ssh$/, /^run$/, /^log$/];
-
-async function waitGone(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!(await isAlive(pid))) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return !(await isAlive(pid));
-}
-
-async function terminate(pid: number, ms: number): Promise<void> {
-  process.kill(pid, 'SIGTERM');
-  if (!(await waitGone(pid, ms))) {
-    process.kill(pid, 'SIGKILL');
-    await waitGone(pid, 5_000);
-  }
-}
 
 /** Stops the VM through its host, ends a headless daemon, and kills an orphan hypervisor of this disk. */
 async function stopEverything(paths: DlitePaths): Promise<void> {
@@ -40,11 +23,11 @@ async function stopEverything(paths: DlitePaths): Promise<void> {
     unwrap(await client.stop());
   }
   if (holder !== null && holder.role === 'daemon' && (await isAlive(holder.pid))) {
-    await terminate(holder.pid, 40_000);
+    await killProcess(holder.pid, 40_000);
   }
   const vmPid = await readPidfile(paths.vmPid);
   if (vmPid !== null && (await isAlive(vmPid)) && (await processCommandLine(vmPid))?.includes(paths.disk)) {
-    await terminate(vmPid, 10_000);
+    await killProcess(vmPid, 10_000);
   }
 }
 

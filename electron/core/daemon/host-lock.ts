@@ -1,7 +1,10 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-import { isAlive } from '../vm/pidfile.js';
+import { waitGone } from '../vm/pidfile.js';
+
+/** A holder killed a moment ago may still be exiting: wait this long before calling it busy, ms. */
+const HOLDER_EXIT_GRACE_MS = 1_000;
 
 /** Who hosts the supervisor of a Dlite home. */
 export type HostRole = 'daemon' | 'app';
@@ -61,21 +64,15 @@ export async function acquireHostLock(file: string, role: HostRole): Promise<Hos
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = await readHostRecord(file);
-    if (holder !== null && holder.pid !== process.pid && (await holderStaysAlive(holder.pid))) {
+    if (
+      holder !== null &&
+      holder.pid !== process.pid &&
+      !(await waitGone(holder.pid, HOLDER_EXIT_GRACE_MS))
+    ) {
       throw new HostBusyError(holder);
     }
     // Stale (dead holder) or half-written: remove and try again. O_EXCL arbitrates a race.
     await rm(file, { force: true });
   }
   throw new Error(`Could not take the host lock ${file}`);
-}
-
-/** A holder killed a moment ago may still be exiting: give it a short grace before calling it busy. */
-async function holderStaysAlive(pid: number, graceMs = 1_000): Promise<boolean> {
-  const deadline = Date.now() + graceMs;
-  while (await isAlive(pid)) {
-    if (Date.now() >= deadline) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
 }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 
 import { execa } from 'execa';
 
+import { tailLines as readLastLines } from '../fs/tail.js';
 import { formatCommand, LineRing, tailLines } from './format.js';
 
 /** How a long-running child ended. */
@@ -140,19 +140,9 @@ export async function spawnDetached(
 }
 
 /** The last `lines` non-empty lines of a file, reading at most its final `maxBytes`; [] if unreadable. */
-export async function readFileTail(file: string, lines: number, maxBytes = 64 * 1024): Promise<string[]> {
-  try {
-    const fh = await open(file, 'r');
-    try {
-      const { size } = await fh.stat();
-      const start = Math.max(0, size - maxBytes);
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
-      return tailLines(buf.toString('utf8'), lines);
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return [];
-  }
+export function readFileTail(file: string, lines: number, maxBytes = 64 * 1024): Promise<string[]> {
+  return readLastLines(file, Number.MAX_SAFE_INTEGER, maxBytes).then(
+    (all) => tailLines(all.join('\n'), lines),
+    () => [],
+  );
 }

@@ -1,5 +1,4 @@
 import type { Logger } from '../log/logger.js';
-import { isAlive } from '../vm/pidfile.js';
 import { AUTO_RESTART, mayAutoRestart } from './state.js';
 
 /** Restarts a crashed VM with backoff: at most {@link AUTO_RESTART}.maxTries within its window. */
@@ -37,13 +36,4 @@ export class AutoRestarter {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-export async function killProcess(pid: number, graceMs = 3_000): Promise<void> {
-  if (!(await isAlive(pid))) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while ((await isAlive(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (await isAlive(pid)) process.kill(pid, 'SIGKILL');
 }

@@ -9,7 +9,8 @@ import type {
   VmStatus,
 } from '../../shared/types.js';
 import type { ExitInfo, HypervisorDriver, RunningVm, VmConfig } from '../drivers/driver.js';
-import { AutoRestarter, killProcess } from './auto-restart.js';
+import { killProcess } from '../vm/pidfile.js';
+import { AutoRestarter } from './auto-restart.js';
 import { CancelledError, StepError, throwIfCancelled, toErrorDto, toStepError } from './errors.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
 import { describeVm, type Boot } from './status.js';

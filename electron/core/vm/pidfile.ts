@@ -72,3 +72,22 @@ export async function writePidfile(file: string, pid: number): Promise<void> {
 export async function removePidfile(file: string): Promise<void> {
   await rm(file, { force: true });
 }
+
+/** Waits up to `ms` for `pid` to be gone; true when it is. */
+export async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (await isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone (or 5 s after the SIGKILL). */
+export async function killProcess(pid: number, graceMs = 3_000): Promise<void> {
+  if (!(await isAlive(pid))) return;
+  process.kill(pid, 'SIGTERM');
+  if (await waitGone(pid, graceMs)) return;
+  process.kill(pid, 'SIGKILL');
+  await waitGone(pid, 5_000);
+}
