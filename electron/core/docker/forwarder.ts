@@ -13,6 +13,22 @@ import { DockerError } from './docker-error.js';
 
 export type ForwarderState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
+/** What serves the host's docker.sock: an SSH stream-local forward or the virtio-serial mux. */
+export interface DockerForward {
+  readonly transport: 'ssh' | 'mux';
+  /** The Docker API on the host socket. */
+  readonly api: DockerApi;
+  readonly state: ForwarderState;
+  /** Pid of a helper process carrying the streams, if there is one. */
+  readonly pid: number | undefined;
+  /** Serves the host socket; resolves once `GET /_ping` through it answers `OK`. Idempotent. */
+  start(timeoutMs?: number, signal?: AbortSignal): Promise<void>;
+  /** Stops serving and removes the host socket. Idempotent. */
+  stop(): Promise<void>;
+  /** Calls `listener` on every state change; returns the unsubscribe function. */
+  onDidChangeState(listener: (state: ForwarderState, detail?: string) => void): () => void;
+}
+
 export interface ForwarderOptions {
   readonly target: SshTarget & { readonly paths: Pick<DlitePaths, 'dockerSocket' | 'runDir'> };
   /** dockerd's socket in the guest. */
@@ -36,7 +52,8 @@ interface Launched {
  * forwarding carries every byte both ways, so streaming and hijacked API calls (attach, exec -it,
  * logs -f, build uploads) work unchanged. The host socket is 0600 inside the 0700 run dir.
  */
-export class DockerSocketForwarder {
+export class DockerSocketForwarder implements DockerForward {
+  readonly transport = 'ssh';
   private current: Launched | undefined;
   private stateValue: ForwarderState = 'stopped';
   private readonly listeners = new Set<(state: ForwarderState, detail?: string) => void>();
