@@ -14,6 +14,8 @@ export interface DlitePaths {
   readonly controlSocket: string;
   readonly dockerSocket: string;
   readonly qmpSocket: string;
+  /** The hypervisor's end of the guest's Docker port (virtio-serial), where it has one. */
+  readonly dockerPortSocket: string;
   readonly vmPid: string;
   readonly daemonPid: string;
   readonly diskLock: string;
@@ -42,6 +44,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): DlitePaths {
     controlSocket: path.join(runDir, 'control.sock'),
     dockerSocket: path.join(runDir, 'docker.sock'),
     qmpSocket: path.join(runDir, 'qmp.sock'),
+    dockerPortSocket: path.join(runDir, 'docker-port.sock'),
     vmPid: path.join(runDir, 'vm.pid'),
     daemonPid: path.join(runDir, 'daemon.pid'),
     diskLock: path.join(runDir, 'disk.lock'),
@@ -53,7 +56,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): DlitePaths {
 
 /** Socket paths that are too long for the platform, with their length; empty when all fit. */
 export function overlongSockets(paths: DlitePaths): string[] {
-  return [paths.controlSocket, paths.dockerSocket, paths.qmpSocket].filter(
+  return [paths.controlSocket, paths.dockerSocket, paths.qmpSocket, paths.dockerPortSocket].filter(
     (p) => Buffer.byteLength(p) > MAX_SOCKET_PATH,
   );
 }

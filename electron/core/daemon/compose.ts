@@ -102,7 +102,14 @@ export function composeSupervisorDeps(
     prepare: (settings, driver) => prepareVm(paths, settings, driver, env),
     lockDisk: () => acquireDiskLock(paths.diskLock, paths.disk),
     connectGuest: (endpoint, settings, driver) =>
-      createGuestLink({ paths, endpoint, settings, driver, logger }),
+      createGuestLink({
+        paths,
+        endpoint,
+        settings,
+        driver,
+        logger,
+        dockerTransport: env['DLITE_DOCKER_TRANSPORT'] === 'ssh' ? 'ssh' : 'auto',
+      }),
     consoleTail: (n) => tailLines(paths.consoleLog, n),
     orphanPid: async () => {
       // The driver knows its pidfile and checks the pid really is its hypervisor for this disk.

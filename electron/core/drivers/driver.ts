@@ -111,6 +111,12 @@ export interface HypervisorDriver {
    */
   forwardPort?(hostPort: number, guestPort: number): Promise<void>;
   removeForward?(hostPort: number): Promise<void>;
+  /**
+   * The host unix socket of the guest's Docker port (a virtio-serial/vsock channel the guest's
+   * dlite-mux agent serves, build/os/mux/PROTOCOL.md); absent when the hypervisor has none and
+   * docker.sock is forwarded over SSH.
+   */
+  dockerPort?(): string;
   /** Re-attach to a VM left running by a previous supervisor (pid from the pidfile). */
   adopt?(pid: number): Promise<RunningVm | null>;
   /** Let go of the VM without stopping it (closes control connections) so another supervisor can adopt it. */

@@ -2,7 +2,9 @@ import type { Settings, SettingsKey } from '../../shared/types.js';
 import { ensureDockerContext } from '../docker/context.js';
 import { applyDaemonConfig } from '../docker/daemon-config.js';
 import { applyDockerArgs } from '../docker/docker-args.js';
-import { DockerSocketForwarder } from '../docker/forwarder.js';
+import { type DockerForward, DockerSocketForwarder } from '../docker/forwarder.js';
+import { MuxForwarder } from '../docker/mux-forwarder.js';
+import { DockerError } from '../docker/docker-error.js';
 import { PublishedPortForwarder } from '../docker/ports.js';
 import { syncGuestClock } from '../docker/clock.js';
 import { dockerTcpWarning } from '../docker/tcp-warning.js';
@@ -19,7 +21,15 @@ export interface GuestLinkOptions {
   readonly settings: Settings;
   readonly driver: HypervisorDriver;
   readonly logger: Logger;
+  /**
+   * `auto` (default): docker.sock goes over the hypervisor's Docker port when it has one and the
+   * guest's agent answers, else over SSH. `ssh`: always SSH (`DLITE_DOCKER_TRANSPORT=ssh`).
+   */
+  readonly dockerTransport?: 'auto' | 'ssh';
 }
+
+/** How long the guest's dlite-mux agent may take to answer on the Docker port, ms. */
+const PORT_HANDSHAKE_MS = 15_000;
 
 /** Delay between `/_ping` attempts while waiting for Docker, ms. */
 const PING_INTERVAL_MS = 250;
@@ -38,7 +48,36 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
   };
   const ssh = new SshClient(target);
   const log = (line: string): void => o.logger.info(line);
-  const forwarder = new DockerSocketForwarder({ target: { ...target, paths: o.paths }, log });
+  const sshForward = new DockerSocketForwarder({ target: { ...target, paths: o.paths }, log });
+  const port = o.dockerTransport === 'ssh' ? undefined : o.driver.dockerPort?.();
+  let forwarder: DockerForward = sshForward;
+
+  /** The Docker port when the guest serves it, else the SSH forward (logged either way). */
+  const forwardDocker = async (signal: AbortSignal): Promise<void> => {
+    if (port) {
+      const mux = new MuxForwarder({
+        channel: port,
+        paths: o.paths,
+        handshakeTimeoutMs: PORT_HANDSHAKE_MS,
+        log,
+      });
+      try {
+        await mux.start(FORWARD_TIMEOUT_MS, signal);
+        forwarder = mux;
+        log("docker.sock served over the VM's Docker port (virtio-serial)");
+        return;
+      } catch (e) {
+        // Only a port nobody answers on falls back; a Docker that does not answer fails the start.
+        if (signal.aborted || !(e instanceof DockerError) || e.code !== 'docker-unreachable') throw e;
+        o.logger.warn(
+          `the VM's Docker port did not work (${(e as Error).message}); forwarding docker.sock over SSH`,
+        );
+      }
+    }
+    await sshForward.start(FORWARD_TIMEOUT_MS, signal);
+    forwarder = sshForward;
+    log('docker.sock forwarded over SSH');
+  };
   let ports: PublishedPortForwarder | null = null;
 
   const context = async (settings: Settings): Promise<void> => {
@@ -50,7 +89,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
   return {
     waitSsh: (timeoutMs, signal) => ssh.waitReady(timeoutMs, signal),
     // dockerd can take a while after an unclean shutdown (containerd cleanup) under TCG.
-    forwardDocker: (signal) => forwarder.start(FORWARD_TIMEOUT_MS, signal),
+    forwardDocker,
     waitDocker: async (timeoutMs, signal) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -131,15 +131,36 @@ describe('buildQemuArgs', () => {
     expect(values(args, '-netdev')[0]).not.toMatch(/0\.0\.0\.0|hostfwd=tcp::/);
   });
 
+  it('adds the Docker port (virtio-serial io.dlite.docker on a unix socket) only when asked', () => {
+    const args = buildQemuArgs(cfg, { ...opts, dockerPortSocket: paths.dockerPortSocket });
+    expect(values(args, '-chardev')).toContain(
+      'socket,id=dport0,path=/home/u/.dlite/run/docker-port.sock,server=on,wait=off',
+    );
+    expect(values(args, '-device')).toEqual(
+      expect.arrayContaining([
+        'virtio-serial-pci,id=vser0',
+        'virtserialport,bus=vser0.0,chardev=dport0,name=io.dlite.docker',
+      ]),
+    );
+    expect(buildQemuArgs(cfg, opts).join(' ')).not.toMatch(/virtio-serial|dport0/);
+  });
+
   it('escapes commas in every option-string path', () => {
     const p = resolvePaths({ DLITE_HOME: '/tmp/a,b' });
     const args = buildQemuArgs(
       { ...cfg, paths: p },
-      { ...opts, qmpSocket: p.qmpSocket, consoleLog: p.consoleLog, pidfile: p.vmPid },
+      {
+        ...opts,
+        qmpSocket: p.qmpSocket,
+        consoleLog: p.consoleLog,
+        pidfile: p.vmPid,
+        dockerPortSocket: p.dockerPortSocket,
+      },
     );
     expect(values(args, '-drive')[0]).toBe('file=/tmp/a,,b/disk.img,if=virtio,format=raw,discard=on');
     expect(values(args, '-chardev')).toEqual([
       'file,id=con0,path=/tmp/a,,b/log/console.log,append=on',
+      'socket,id=dport0,path=/tmp/a,,b/run/docker-port.sock,server=on,wait=off',
       'socket,id=qmp0,path=/tmp/a,,b/run/qmp.sock,server=on,wait=off',
     ]);
     expect(values(args, '-pidfile')).toEqual(['/tmp/a,b/run/vm.pid']);

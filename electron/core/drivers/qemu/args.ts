@@ -17,6 +17,11 @@ export interface QemuArgsOptions {
   /** Host CPU as Node names it (`process.arch`). */
   readonly hostArch: string;
   readonly qmpSocket: string;
+  /**
+   * Unix socket QEMU serves for the guest's `io.dlite.docker` virtio-serial port (the Docker
+   * socket transport, build/os/mux/PROTOCOL.md); omitted: no port.
+   */
+  readonly dockerPortSocket?: string;
   /** Receives everything the guest writes to its serial console (appended). */
   readonly consoleLog: string;
   readonly pidfile: string;
@@ -82,6 +87,18 @@ function machineArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
   return ['-machine', 'q35,vmport=off', '-accel', opts.accel, '-cpu', cpu];
 }
 
+/** Name of the virtio-serial port the guest's dlite-mux agent opens. */
+export const DOCKER_PORT_NAME = 'io.dlite.docker';
+
+function dockerPortArgs(socket: string | undefined): string[] {
+  if (!socket) return [];
+  return [
+    ...['-device', 'virtio-serial-pci,id=vser0'],
+    ...['-chardev', `socket,id=dport0,path=${qemuOptValue(socket)},server=on,wait=off`],
+    ...['-device', `virtserialport,bus=vser0.0,chardev=dport0,name=${DOCKER_PORT_NAME}`],
+  ];
+}
+
 /**
  * The full QEMU argv (without the binary) for `cfg`. Pure; throws an Error naming the field when
  * the combination cannot work (e.g. hvf/kvm for a foreign guest arch, bad ports).
@@ -139,6 +156,7 @@ export function buildQemuArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
       '-serial',
       'chardev:con0',
     ],
+    ...dockerPortArgs(opts.dockerPortSocket),
     ...['-chardev', `socket,id=qmp0,path=${qemuOptValue(opts.qmpSocket)},server=on,wait=off`],
     ...['-mon', 'chardev=qmp0,mode=control'],
     ...['-pidfile', opts.pidfile],

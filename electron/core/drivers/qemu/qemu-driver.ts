@@ -240,6 +240,11 @@ export class QemuDriver implements HypervisorDriver {
     return queryQemu(this.vm?.pid === pid ? this.vm : null, this.paths.qmpSocket, pid);
   }
 
+  /** QEMU serves the guest's `io.dlite.docker` virtio-serial port on this socket. */
+  dockerPort(): string {
+    return this.paths.dockerPortSocket;
+  }
+
   async forwardPort(hostPort: number, guestPort: number): Promise<void> {
     const qmp = await this.runningQmp();
     await qmp.hostfwdAdd(hostPort, guestPort).catch((e: Error) => {

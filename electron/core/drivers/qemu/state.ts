@@ -78,11 +78,12 @@ export async function rotateLog(file: string): Promise<void> {
   }
 }
 
-/** Removes the pidfile, `run/qemu.json` and the QMP socket. Idempotent. */
+/** Removes the pidfile, `run/qemu.json`, the QMP socket and the Docker port socket. Idempotent. */
 export async function removeRunFiles(paths: DlitePaths): Promise<void> {
   await rm(paths.vmPid, { force: true });
   await removeState(paths);
   await rm(paths.qmpSocket, { force: true });
+  await rm(paths.dockerPortSocket, { force: true });
 }
 
 /** The first of `pids` that is alive and is QEMU for `paths.disk` (pid reuse checked), else null. */
