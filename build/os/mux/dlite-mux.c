@@ -142,7 +142,7 @@ static void put_header(uint8_t *p, uint8_t type, uint32_t id, uint32_t len) {
 
 /* Makes room for n more bytes at the tail and returns a pointer to them. */
 static uint8_t *pq_reserve(size_t n) {
-  if (pq_off > 0 && (pq_off + pq_len + n > pq_cap || pq_off >= pq_cap / 2)) {
+  if (pq_off > 0 && pq_off + pq_len + n > pq_cap) {
     memmove(pq, pq + pq_off, pq_len);
     pq_off = 0;
   }
@@ -544,14 +544,16 @@ static void host_gone(void) {
   state = S_WAIT_HOST;
 }
 
-/* Reads what the port has. Returns 0 on EOF. */
+/*
+ * Reads what the port has (a virtio port returns at most one 4 KiB buffer per
+ * read, so this loops until EAGAIN or the buffer is full). Returns 0 on EOF.
+ */
 static int read_port(void) {
   while (in_len < IN_CAP) {
     size_t room = IN_CAP - in_len;
     ssize_t n = read(port_fd, in_buf + in_len, room < CHUNK ? room : CHUNK);
     if (n > 0) {
       in_len += (uint32_t)n;
-      if ((size_t)n < (room < CHUNK ? room : CHUNK)) break;
     } else if (n == 0) {
       return 0;
     } else if (errno == EINTR) {
