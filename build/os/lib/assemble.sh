@@ -12,6 +12,7 @@ assemble() {
 
   log "install overlay and configure (chroot)"
   cp -a "$OS_DIR/rootfs/." "$root/"
+  build_mux "$root/usr/lib/dlite/dlite-mux"
   chown -R 0:0 "$root/etc" "$root/usr/lib/dlite"
   cp "$OS_DIR/lib/configure-chroot.sh" "$root/tmp/configure.sh"
   chroot "$root" /bin/sh /tmp/configure.sh
@@ -27,6 +28,20 @@ assemble() {
   build_stage0 "$work/stage0" "$root" "$base" "$kver"
   pack_initramfs "$work/stage0" "$result/$INITRD_NAME"
   install_kernel "$base/kernel" "$kver" "$result/$KERNEL_NAME"
+}
+
+# build_mux OUT: compiles the Docker socket transport's agent (mux/dlite-mux.c,
+# plain C against glibc) with the host's compiler: Debian 12's glibc, the same
+# as the guest's. A foreign architecture needs its cross compiler.
+build_mux() {
+  local out=$1 cc=gcc
+  if [ "$(dpkg --print-architecture)" != "$DEB_ARCH" ]; then
+    case $DEB_ARCH in arm64) cc=aarch64-linux-gnu-gcc ;; amd64) cc=x86_64-linux-gnu-gcc ;; esac
+  fi
+  command -v "$cc" >/dev/null 2>&1 || die "missing host tool: $cc (apt-get install gcc libc6-dev)"
+  "$cc" -std=c11 -O2 -Wall -Wextra -Werror -s -o "$out" "$OS_DIR/mux/dlite-mux.c" ||
+    die "compiling mux/dlite-mux.c failed"
+  log "dlite-mux $(stat -c %s "$out") bytes"
 }
 
 record_versions() {
@@ -139,6 +154,8 @@ install_modules() {
   local r=$1 kdir=$2 kver=$3 mods m n=0
   depmod -b "$kdir" "$kver"
   mods=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$OS_DIR/modules.txt")
+  # virtio-serial, for dlite-mux's port (run-mux loads it when the device exists)
+  mods="$mods virtio_console"
   mkdir -p "$r/lib/modules/$kver"
   for m in $mods; do
     # '?name': only where this architecture's kernel has it (e.g. crc32c_intel)
