@@ -33,6 +33,8 @@ export async function bootGuest(opts: {
   dir: string;
   uuid: string;
   publicKey: string;
+  /** Also give the guest the `io.dlite.docker` virtio-serial port, served by QEMU on this socket. */
+  dockerPortSocket?: string;
 }): Promise<BootedGuest> {
   const sshPort = await freePort();
   const disk = path.join(opts.dir, 'disk.img');
@@ -62,6 +64,13 @@ export async function bootGuest(opts: {
     ],
     ...['-serial', `file:${consoleLog}`, '-qmp', `unix:${qmpSocket},server=on,wait=off`],
     ...['-display', 'none', '-nodefaults', '-no-user-config'],
+    ...(opts.dockerPortSocket
+      ? [
+          ...['-device', 'virtio-serial-pci,id=vser0'],
+          ...['-chardev', `socket,id=dport0,path=${opts.dockerPortSocket},server=on,wait=off`],
+          ...['-device', 'virtserialport,bus=vser0.0,chardev=dport0,name=io.dlite.docker'],
+        ]
+      : []),
   ];
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
