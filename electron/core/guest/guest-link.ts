@@ -103,12 +103,20 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
       }
     },
     configure: async (settings, signal) => {
-      await applyDaemonConfig(ssh, forwarder.api, settings, { signal });
-      const args = await applyDockerArgs(ssh, forwarder.api, settings.docker_args, { signal });
-      if (args.changed) log(`dockerd restarted with docker_args: ${settings.docker_args.join(' ')}`);
-      const clock = await syncGuestClock(ssh, signal);
-      log(`guest clock set (was ${clock.offsetBeforeMs} ms off)`);
-      await context(settings);
+      // Independent of each other: the engine's configuration (daemon.json, then DOCKER_ARGS, which
+      // may restart dockerd), the guest clock and the host's docker context run side by side.
+      const engine = async (): Promise<void> => {
+        await applyDaemonConfig(ssh, forwarder.api, settings, { signal });
+        const args = await applyDockerArgs(ssh, forwarder.api, settings.docker_args, { signal });
+        if (args.changed) log(`dockerd restarted with docker_args: ${settings.docker_args.join(' ')}`);
+      };
+      const clock = async (): Promise<void> => {
+        const r = await syncGuestClock(ssh, signal);
+        log(`guest clock set (was ${r.offsetBeforeMs} ms off)`);
+      };
+      const results = await Promise.allSettled([engine(), clock(), context(settings)]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (settings.docker_tcp) o.logger.warn(dockerTcpWarning());
       const { driver } = o;
       if (driver.info.features.networkMode === 'user' && driver.forwardPort && driver.removeForward) {
