@@ -21,6 +21,13 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
   let tmp: string;
   let env: NodeJS.ProcessEnv;
   let home: string;
+
+  /** How many times a daemon served docker.sock over the Docker port, from dlite.log. */
+  async function portLines(): Promise<number> {
+    const text = await readFile(path.join(home, 'log/dlite.log'), 'utf8');
+    return text.split('\n').filter((l) => l.includes("docker.sock served over the VM's Docker port")).length;
+  }
+
   let share: string;
 
   const ok = (r: CliRun): CliRun => {
@@ -99,6 +106,9 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     expect(s.state).toBe('running');
     expect((await dlite(['env'], env)).stdout).toContain(`export DOCKER_HOST=unix://${home}/run/docker.sock`);
     ok(await docker(['version', '--format', '{{.Server.Version}}']));
+    // docker.sock is served over the VM's virtio-serial Docker port, not an ssh -L forward.
+    expect(await portLines()).toBe(1);
+    expect(await readFile(path.join(home, 'log/dlite.log'), 'utf8')).not.toContain('forwarded over SSH');
   });
 
   it('runs, execs, streams logs, attaches stdin and builds through the forwarded socket', async () => {
@@ -239,6 +249,7 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
   it('adopts the VM after the daemon is killed, never running two QEMUs', async () => {
     const before = await status();
     const [qemu] = await qemuPids();
+    const served = await portLines();
     process.kill(before.hostPid, 'SIGKILL');
     const after = await waitFor(
       'a new daemon',
@@ -251,6 +262,7 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     expect(after.state).toBe('running');
     expect(await qemuPids()).toEqual([qemu]);
     ok(await docker(['version']));
+    expect(await portLines()).toBe(served + 1); // the adopting daemon reconnected to the same port
   });
 
   it('stops gracefully and keeps images across a restart', async () => {
