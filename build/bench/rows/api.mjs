@@ -4,6 +4,7 @@ import { ensureBusyboxImage } from '../lib/images.mjs';
 import { freePort } from '../lib/net.mjs';
 import { median, quantile, round, waitFor } from '../lib/proc.mjs';
 import { entry } from '../lib/report.mjs';
+import { startSshForward } from '../lib/ssh-forward.mjs';
 
 const PATHS = ['/_ping', '/version'];
 const p50p99 = (xs) => `${round(median(xs), 2)} / ${round(quantile(xs, 0.99), 2)}`;
@@ -17,6 +18,14 @@ export async function latencyRows(ctx, { n = 200 } = {}) {
   const { session, log } = ctx;
   log(`host: ${n} GETs per path and mode through run/docker.sock (Node http)`);
   const host = await hostProbe({ mode: 'latency', socketPath: session.dockerSocket, paths: PATHS, n });
+  log(`host: ${n} GET /_ping per mode through an SSH stream-local forward (comparison)`);
+  const fwd = await startSshForward(session, ctx.tmp);
+  let viaSsh;
+  try {
+    viaSsh = (await hostProbe({ mode: 'latency', socketPath: fwd.socket, paths: ['/_ping'], n }))['/_ping'];
+  } finally {
+    await fwd.stop();
+  }
   const guest = {};
   for (const p of PATHS) {
     log(`guest: ${n} GET ${p} pipelined on /var/run/docker.sock`);
@@ -53,7 +62,32 @@ export async function latencyRows(ctx, { n = 200 } = {}) {
         samples: { host: fresh },
         note:
           p === PATHS[0]
-            ? 'the difference is what opening a connection costs through the forward (a new ssh channel to the guest socket); the docker CLI opens one per command.'
+            ? "the difference is what opening a connection costs (an OPEN on the Docker port and the agent's connect to dockerd's socket); the docker CLI opens one per command."
+            : null,
+      }),
+    );
+  }
+  const g = guest['/_ping'].perRequestMs;
+  for (const [mode, xs, own] of [
+    ['keep-alive', viaSsh.keepAlive, host['/_ping'].keepAlive],
+    ['new connection each', viaSsh.fresh, host['/_ping'].fresh],
+  ]) {
+    out.push(
+      entry({
+        row: 'api-latency',
+        metric: `GET /_ping over an SSH forward instead, ${mode}: p50 / p99`,
+        value: p50p99(xs),
+        unit: 'ms',
+        baselineName: "Dlite's Docker port, same mode",
+        baseline: p50p99(own),
+        ratio: round(median(xs) - median(own), 2),
+        ratioKind: 'delta',
+        samples: { host: xs },
+        note:
+          mode === 'keep-alive'
+            ? `the transport Dlite used before the Docker port (and still uses where a hypervisor has no port): ` +
+              `ssh -L to /var/run/docker.sock, set up by the bench in the same run. Its overhead over dockerd's ` +
+              `own time: +${round(median(xs) - g, 2)} ms at p50.`
             : null,
       }),
     );
@@ -63,7 +97,8 @@ export async function latencyRows(ctx, { n = 200 } = {}) {
     `${n} requests pipelined on one connection inside the guest (socat on /var/run/docker.sock, its start-up ` +
     "subtracted): dockerd's time per request with no client work in between. A client running inside the " +
     'guest would itself run under TCG (Node: ~25 ms per /_ping, bash: ~40 ms), so the floor is the fair ' +
-    'baseline; ratio = host p50 − floor = the ssh stream-local forward plus the host client.';
+    'baseline; ratio = host p50 − floor = the Docker port transport (host mux, virtio-serial, the guest ' +
+    'agent) plus the host client.';
   return out;
 }
 

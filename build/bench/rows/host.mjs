@@ -38,7 +38,7 @@ export async function cliRows(ctx, { n = 20 } = {}) {
   ];
 }
 
-/** Pids of the ssh processes this Dlite home runs (docker.sock forward, ControlMaster, port forwards). */
+/** Pids of the ssh processes this Dlite home runs (the ControlMaster; an SSH docker.sock forward where there is no Docker port). */
 async function sshPidsOf(home) {
   const pids = [];
   for (const name of await readdir('/proc')) {
@@ -90,7 +90,7 @@ export async function footprintRows(ctx, { idleMs = 60_000 } = {}) {
       baselineName: 'idle bare node',
       baseline: mib(bareRss),
       ratio: round(after.daemon.rssKiB / bareRss, 1),
-      note: `its ssh helpers (${ssh.length}: the docker.sock forward and the ControlMaster) add ${mib(after.ssh.rssKiB)} MiB.`,
+      note: `its ssh helpers (${ssh.length}: the ControlMaster for commands; docker.sock is served by the daemon itself over the Docker port) add ${mib(after.ssh.rssKiB)} MiB.`,
     }),
     entry({
       row: 'footprint',
