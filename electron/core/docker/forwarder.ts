@@ -10,24 +10,9 @@ import { tail } from '../ssh/ssh-error.js';
 
 import { DockerApi } from './api.js';
 import { DockerError } from './docker-error.js';
+import { type DockerForward, ForwardBase } from './forward-base.js';
 
-export type ForwarderState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
-
-/** What serves the host's docker.sock: an SSH stream-local forward or the virtio-serial mux. */
-export interface DockerForward {
-  readonly transport: 'ssh' | 'mux';
-  /** The Docker API on the host socket. */
-  readonly api: DockerApi;
-  readonly state: ForwarderState;
-  /** Pid of a helper process carrying the streams, if there is one. */
-  readonly pid: number | undefined;
-  /** Serves the host socket; resolves once `GET /_ping` through it answers `OK`. Idempotent. */
-  start(timeoutMs?: number, signal?: AbortSignal): Promise<void>;
-  /** Stops serving and removes the host socket. Idempotent. */
-  stop(): Promise<void>;
-  /** Calls `listener` on every state change; returns the unsubscribe function. */
-  onDidChangeState(listener: (state: ForwarderState, detail?: string) => void): () => void;
-}
+export type { DockerForward, ForwarderState } from './forward-base.js';
 
 export interface ForwarderOptions {
   readonly target: SshTarget & { readonly paths: Pick<DlitePaths, 'dockerSocket' | 'runDir'> };
@@ -52,24 +37,18 @@ interface Launched {
  * forwarding carries every byte both ways, so streaming and hijacked API calls (attach, exec -it,
  * logs -f, build uploads) work unchanged. The host socket is 0600 inside the 0700 run dir.
  */
-export class DockerSocketForwarder implements DockerForward {
+export class DockerSocketForwarder extends ForwardBase implements DockerForward {
   readonly transport = 'ssh';
   private current: Launched | undefined;
-  private stateValue: ForwarderState = 'stopped';
-  private readonly listeners = new Set<(state: ForwarderState, detail?: string) => void>();
   private restarts: number[] = [];
-  private starting: Promise<void> | undefined;
   private restarting: Promise<void> | undefined;
   /** Aborted by stop(): ends a start or restart in progress. */
   private lifetime = new AbortController();
   readonly api: DockerApi;
 
   constructor(private readonly options: ForwarderOptions) {
+    super();
     this.api = new DockerApi(options.target.paths.dockerSocket);
-  }
-
-  get state(): ForwarderState {
-    return this.stateValue;
   }
 
   /** Pid of the ssh process carrying the forward, if one runs. */
@@ -77,29 +56,7 @@ export class DockerSocketForwarder implements DockerForward {
     return this.current?.child.pid;
   }
 
-  /** Calls `listener` on every state change; returns the unsubscribe function. */
-  onDidChangeState(listener: (state: ForwarderState, detail?: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private setState(state: ForwarderState, detail?: string): void {
-    if (state === this.stateValue) return;
-    this.stateValue = state;
-    for (const l of this.listeners) l(state, detail);
-  }
-
-  /**
-   * Starts the forward and resolves once `GET /_ping` through the host socket answers `OK`.
-   * Idempotent: resolves at once when running, joins a start in progress.
-   */
-  start(timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
-    if (this.stateValue === 'running' || this.stateValue === 'restarting') return Promise.resolve();
-    this.starting ??= this.doStart(timeoutMs, signal).finally(() => (this.starting = undefined));
-    return this.starting;
-  }
-
-  private async doStart(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  protected async doStart(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     this.restarts = [];
     this.lifetime = new AbortController();
     const lifetime = this.lifetime.signal;
@@ -203,7 +160,7 @@ export class DockerSocketForwarder implements DockerForward {
   }
 
   private onExit(launched: Launched, code: number | null, sig: string | null): void {
-    if (!Object.is(launched, this.current) || this.stateValue !== 'running') return;
+    if (!Object.is(launched, this.current) || this.state !== 'running') return;
     this.options.log?.(
       `docker socket forward exited (${sig ?? `code ${code}`}): ${tail(launched.stderr(), 1) || 'no message'}`,
     );
@@ -214,7 +171,7 @@ export class DockerSocketForwarder implements DockerForward {
 
   private async restartLoop(lifetime: AbortSignal): Promise<void> {
     const { maxRestarts = 5, restartWindowMs = 60_000, initialBackoffMs = 500 } = this.options;
-    while (this.stateValue === 'restarting') {
+    while (this.state === 'restarting') {
       const now = Date.now();
       this.restarts = this.restarts.filter((t) => now - t < restartWindowMs);
       if (this.restarts.length >= maxRestarts) {
@@ -227,7 +184,7 @@ export class DockerSocketForwarder implements DockerForward {
       const delay = Math.min(initialBackoffMs * 2 ** this.restarts.length, 10_000);
       this.restarts.push(now);
       await sleep(delay, undefined, { signal: lifetime }).catch(() => undefined);
-      if (this.stateValue !== 'restarting') return;
+      if (this.state !== 'restarting') return;
       try {
         await this.launchAndPing(30_000, lifetime);
         this.setState('running');

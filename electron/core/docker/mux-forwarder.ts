@@ -6,7 +6,7 @@ import type { DlitePaths } from '../paths.js';
 
 import { DockerApi } from './api.js';
 import { DockerError } from './docker-error.js';
-import type { DockerForward, ForwarderState } from './forwarder.js';
+import { type DockerForward, ForwardBase } from './forward-base.js';
 import {
   type Frame,
   FrameDecoder,
@@ -46,8 +46,11 @@ interface Conn {
   consumed: number;
 }
 
-/** Grant credit back once this many bytes were written to a client (or its buffer drained). */
-const GRANT_BATCH = 65_536;
+/**
+ * Grant credit back once this many bytes were written to a client: half the window, so the agent
+ * never stalls on a client that keeps up, and small requests cost no WINDOW frame.
+ */
+const GRANT_BATCH = INITIAL_CREDIT / 2;
 
 /**
  * Serves the host's docker.sock by multiplexing every client connection over the guest's
@@ -55,27 +58,21 @@ const GRANT_BATCH = 65_536;
  * The host socket is 0600 inside the 0700 run dir. When the port's connection drops while the VM
  * runs it reconnects (at most 5 times a minute, then `failed`).
  */
-export class MuxForwarder implements DockerForward {
+export class MuxForwarder extends ForwardBase implements DockerForward {
   readonly transport = 'mux';
   readonly api: DockerApi;
-  private stateValue: ForwarderState = 'stopped';
-  private readonly listeners = new Set<(state: ForwarderState, detail?: string) => void>();
   private channel: net.Socket | null = null;
   private server: net.Server | null = null;
   private readonly conns = new Map<number, Conn>();
   private nextId = 1;
   private decoder = new FrameDecoder();
   private onSynced: (() => void) | null = null;
-  private starting: Promise<void> | undefined;
   private lifetime = new AbortController();
   private restarts: number[] = [];
 
   constructor(private readonly options: MuxForwarderOptions) {
+    super();
     this.api = new DockerApi(options.paths.dockerSocket);
-  }
-
-  get state(): ForwarderState {
-    return this.stateValue;
   }
 
   /** No helper process: the daemon itself carries the streams. */
@@ -88,29 +85,11 @@ export class MuxForwarder implements DockerForward {
     return this.conns.size;
   }
 
-  onDidChangeState(listener: (state: ForwarderState, detail?: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private setState(state: ForwarderState, detail?: string): void {
-    if (state === this.stateValue) return;
-    this.stateValue = state;
-    for (const l of this.listeners) l(state, detail);
-  }
-
   /**
-   * Connects to the port, handshakes with the guest agent, serves the host socket and resolves once
-   * `GET /_ping` through it answers `OK`. Rejects with DockerError('docker-unreachable') when the
-   * agent never answers. Idempotent.
+   * Connects to the port, handshakes with the guest agent, serves the host socket and waits for
+   * `GET /_ping`. Rejects with DockerError('docker-unreachable') when the agent never answers.
    */
-  start(timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
-    if (this.stateValue === 'running' || this.stateValue === 'restarting') return Promise.resolve();
-    this.starting ??= this.doStart(timeoutMs, signal).finally(() => (this.starting = undefined));
-    return this.starting;
-  }
-
-  private async doStart(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  protected async doStart(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     this.lifetime = new AbortController();
     this.restarts = [];
     const lifetime = this.lifetime.signal;
@@ -250,7 +229,7 @@ export class MuxForwarder implements DockerForward {
   }
 
   private accept(sock: net.Socket): void {
-    if (this.stateValue !== 'running' && this.stateValue !== 'starting') {
+    if (this.state !== 'running' && this.state !== 'starting') {
       sock.destroy();
       return;
     }
@@ -335,7 +314,7 @@ export class MuxForwarder implements DockerForward {
         c.granted -= f.payload.length;
         c.sock.write(f.payload, () => {
           c.consumed += f.payload.length;
-          if (c.consumed >= GRANT_BATCH || c.sock.writableLength === 0) this.grant(c);
+          if (c.consumed >= GRANT_BATCH) this.grant(c);
         });
         return;
       case FrameType.eof:
@@ -376,14 +355,14 @@ export class MuxForwarder implements DockerForward {
   private onChannelLost(): void {
     this.channel = null;
     this.dropAll();
-    if (this.stateValue !== 'running') return;
+    if (this.state !== 'running') return;
     this.options.log?.('the Docker port connection dropped; reconnecting');
     this.setState('restarting');
     void this.reconnect(this.lifetime.signal);
   }
 
   private async reconnect(lifetime: AbortSignal): Promise<void> {
-    while (this.stateValue === 'restarting' && !lifetime.aborted) {
+    while (this.state === 'restarting' && !lifetime.aborted) {
       const now = Date.now();
       this.restarts = this.restarts.filter((t) => now - t < 60_000);
       if (this.restarts.length >= 5) {
@@ -394,7 +373,7 @@ export class MuxForwarder implements DockerForward {
       await sleep(250 * 2 ** (this.restarts.length - 1), undefined, { signal: lifetime }).catch(
         () => undefined,
       );
-      if (this.stateValue !== 'restarting') return;
+      if (this.state !== 'restarting') return;
       try {
         await this.connect(Date.now() + 10_000, lifetime);
         this.setState('running');
