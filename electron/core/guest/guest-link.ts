@@ -37,8 +37,9 @@ const PING_INTERVAL_MS = 250;
 const FORWARD_TIMEOUT_MS = 180_000;
 
 /**
- * The SSH side of one boot: one ControlMaster connection for commands, one persistent
- * docker.sock forward, and (user-mode networking) the published-port forwarder.
+ * The host side of one boot: one SSH ControlMaster connection for commands, docker.sock (over the
+ * hypervisor's Docker port, else an SSH forward), and (user-mode networking) the published-port
+ * forwarder.
  */
 export function createGuestLink(o: GuestLinkOptions): GuestLink {
   const target: SshTarget = {

@@ -3,11 +3,11 @@ import type { HypervisorDriver, SshEndpoint, VmConfig } from '../drivers/driver.
 import type { Logger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
 
-/** The SSH-side session with one booted guest: docker socket, configuration, clock, ports. */
+/** The host's session with one booted guest: docker socket, configuration, clock, ports. */
 export interface GuestLink {
   /** Waits until SSH logs in with our key (host key pinned on first contact). */
   waitSsh(timeoutMs: number, signal: AbortSignal): Promise<void>;
-  /** Starts the persistent docker.sock forward. */
+  /** Serves docker.sock on the host: over the VM's Docker port when it has one, else over SSH. */
   forwardDocker(signal: AbortSignal): Promise<void>;
   /** Waits until Docker answers `/_ping` through the host socket. */
   waitDocker(timeoutMs: number, signal: AbortSignal): Promise<void>;
