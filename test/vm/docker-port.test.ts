@@ -14,6 +14,7 @@ import { hostKeyAlias } from '../../electron/core/ssh/ssh-args.js';
 import { SshClient } from '../../electron/core/ssh/ssh-client.js';
 
 import { busyboxRootfsTar } from './helpers/busybox-image.js';
+import { dockerCli } from './helpers/docker.js';
 import { bootGuest, type BootedGuest } from './helpers/host-side-boot.js';
 
 // docker.sock over the guest's virtio-serial port (build/os/mux/PROTOCOL.md): the host half
@@ -30,21 +31,7 @@ let dockerEnv: Record<string, string>;
 const states: ForwarderState[] = [];
 const logs: string[] = [];
 
-function docker(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}) {
-  return execa('docker', args, {
-    env: dockerEnv,
-    reject: false,
-    encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 60_000,
-    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
-  });
-}
-
-async function dockerOk(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}) {
-  const r = await docker(args, opts);
-  if (r.exitCode !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
-  return r.stdout;
-}
+const { docker, dockerOk } = dockerCli(() => dockerEnv);
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'dlite-dp-'));

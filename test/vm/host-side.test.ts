@@ -20,6 +20,7 @@ import { SshClient } from '../../electron/core/ssh/ssh-client.js';
 import { SshError } from '../../electron/core/ssh/ssh-error.js';
 
 import { busyboxRootfsTar } from './helpers/busybox-image.js';
+import { dockerCli } from './helpers/docker.js';
 import { bootGuest, type BootedGuest } from './helpers/host-side-boot.js';
 
 const IMAGE = 'dlite-test/busybox:1';
@@ -33,21 +34,7 @@ let forwarder: DockerSocketForwarder;
 let dockerEnv: Record<string, string>;
 const states: ForwarderState[] = [];
 
-/** The host docker CLI against the forwarded socket (its config in a temp dir). */
-function docker(args: string[], opts: { input?: string; timeoutMs?: number } = {}) {
-  return execa('docker', args, {
-    env: dockerEnv,
-    reject: false,
-    timeout: opts.timeoutMs ?? 60_000,
-    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
-  });
-}
-
-async function dockerOk(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
-  const r = await docker(args, opts);
-  if (r.exitCode !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
-  return r.stdout;
-}
+const { dockerOk } = dockerCli(() => dockerEnv);
 
 async function until(what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
