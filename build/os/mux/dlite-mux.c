@@ -272,26 +272,40 @@ static void grant(struct conn *c) {
 static int read_target(struct conn *c);
 
 /*
- * Writes buffered host bytes to the target. Returns -1 when the connection was
- * dropped.
+ * Sends what the target takes of p now (non-blocking). Returns the bytes sent,
+ * or -1 when the target is gone: then what it had already answered is passed
+ * on and c is dropped (CLOSE).
  */
-static int write_target(struct conn *c) {
-  while (c->out_len > 0) {
-    ssize_t n = send(c->fd, c->out + c->out_off, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+static ssize_t send_target(struct conn *c, const uint8_t *p, uint32_t len) {
+  uint32_t sent = 0;
+  while (sent < len) {
+    ssize_t n = send(c->fd, p + sent, len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
-      c->out_off += (uint32_t)n;
-      c->out_len -= (uint32_t)n;
+      sent += (uint32_t)n;
       c->unacked += (uint32_t)n;
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       break;
     } else {
-      /* The target is gone: pass on what it had already answered, then CLOSE. */
       if (!c->tx_eof) read_target(c);
       drop(c, 1);
       return -1;
     }
+  }
+  return (ssize_t)sent;
+}
+
+/*
+ * Writes buffered host bytes to the target. Returns -1 when the connection was
+ * dropped.
+ */
+static int write_target(struct conn *c) {
+  if (c->out_len > 0) {
+    ssize_t n = send_target(c, c->out + c->out_off, c->out_len);
+    if (n < 0) return -1;
+    c->out_off += (uint32_t)n;
+    c->out_len -= (uint32_t)n;
   }
   if (c->out_len == 0) {
     c->out_off = 0;
@@ -312,23 +326,10 @@ static int write_target(struct conn *c) {
  */
 static void deliver(struct conn *c, const uint8_t *p, uint32_t len) {
   if (c->out_len == 0 && !c->pending) {
-    for (;;) {
-      ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        p += n;
-        len -= (uint32_t)n;
-        c->unacked += (uint32_t)n;
-        if (len == 0) break;
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        break;
-      } else {
-        if (!c->tx_eof) read_target(c);
-        drop(c, 1);
-        return;
-      }
-    }
+    ssize_t n = send_target(c, p, len);
+    if (n < 0) return;
+    p += n;
+    len -= (uint32_t)n;
     if (len == 0) {
       grant(c);
       return;
