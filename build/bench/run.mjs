@@ -52,12 +52,14 @@ function fail(message) {
 }
 
 async function preflight() {
-  for (const f of ['manifest.json', 'bzImage', 'rootfs.cpio.zst']) {
-    if (!existsSync(path.join(IMAGE_DIR, f))) {
-      fail(
-        `no guest OS image in ${path.relative(REPO, IMAGE_DIR)} (missing ${f}): run 'npm run build:os' first`,
-      );
-    }
+  const missing = ['manifest.json', 'bzImage', 'rootfs.cpio.zst'].find(
+    (f) => !existsSync(path.join(IMAGE_DIR, f)),
+  );
+  if (missing) {
+    console.log(`bench: no guest OS image in ${path.relative(REPO, IMAGE_DIR)}, running npm run build:os`);
+    await run('npm', ['run', 'build:os'], { timeoutMs: 1_800_000 }).catch((e) =>
+      fail(`npm run build:os failed (it needs root and build/os/host-packages.txt): ${e.message}`),
+    );
   }
   if (!existsSync(CLI)) {
     console.log('bench: dist/ is missing, running npm run build');
