@@ -14,7 +14,7 @@ import { hostKeyAlias } from '../../electron/core/ssh/ssh-args.js';
 import { SshClient } from '../../electron/core/ssh/ssh-client.js';
 
 import { busyboxRootfsTar } from './helpers/busybox-image.js';
-import { dockerCli } from './helpers/docker.js';
+import { dockerCli, dockerEnvFor } from './helpers/docker.js';
 import { bootGuest, type BootedGuest } from './helpers/host-side-boot.js';
 
 // docker.sock over the guest's virtio-serial port (build/os/mux/PROTOCOL.md): the host half
@@ -51,11 +51,7 @@ beforeAll(async () => {
   });
   mux = new MuxForwarder({ channel: paths.dockerPortSocket, paths, log: (l) => logs.push(l) });
   mux.onDidChangeState((s) => states.push(s));
-  dockerEnv = {
-    DOCKER_HOST: `unix://${paths.dockerSocket}`,
-    DOCKER_CONFIG: path.join(home, 'docker-config'),
-    DOCKER_BUILDKIT: '0',
-  };
+  dockerEnv = dockerEnvFor(home, paths.dockerSocket);
 });
 
 afterAll(async () => {

@@ -20,7 +20,7 @@ import { SshClient } from '../../electron/core/ssh/ssh-client.js';
 import { SshError } from '../../electron/core/ssh/ssh-error.js';
 
 import { busyboxRootfsTar } from './helpers/busybox-image.js';
-import { dockerCli } from './helpers/docker.js';
+import { dockerCli, dockerEnvFor } from './helpers/docker.js';
 import { bootGuest, type BootedGuest } from './helpers/host-side-boot.js';
 
 const IMAGE = 'dlite-test/busybox:1';
@@ -54,11 +54,7 @@ beforeAll(async () => {
   ssh = new SshClient(target);
   forwarder = new DockerSocketForwarder({ target, log: (l) => console.log(`[forwarder] ${l}`) });
   forwarder.onDidChangeState((s) => states.push(s));
-  dockerEnv = {
-    DOCKER_HOST: `unix://${paths.dockerSocket}`,
-    DOCKER_CONFIG: path.join(home, 'docker-config'),
-    DOCKER_BUILDKIT: '0',
-  };
+  dockerEnv = dockerEnvFor(home, paths.dockerSocket);
 });
 
 afterAll(async () => {

@@ -25,3 +25,12 @@ export function dockerCli(env: () => Record<string, string>) {
   };
   return { docker, dockerOk };
 }
+
+/** Environment for the host docker CLI on `dockerSocket`, its config kept under `home`, classic builder. */
+export function dockerEnvFor(home: string, dockerSocket: string): Record<string, string> {
+  return {
+    DOCKER_HOST: `unix://${dockerSocket}`,
+    DOCKER_CONFIG: `${home}/docker-config`,
+    DOCKER_BUILDKIT: '0',
+  };
+}
