@@ -26,10 +26,9 @@ export interface GuestLinkOptions {
    * guest's agent answers, else over SSH. `ssh`: always SSH (`DLITE_DOCKER_TRANSPORT=ssh`).
    */
   readonly dockerTransport?: 'auto' | 'ssh';
+  /** How long the guest's agent may take to answer on the Docker port, ms (default 15 s). */
+  readonly dockerPortHandshakeMs?: number;
 }
-
-/** How long the guest's dlite-mux agent may take to answer on the Docker port, ms. */
-const PORT_HANDSHAKE_MS = 15_000;
 
 /** Delay between `/_ping` attempts while waiting for Docker, ms. */
 const PING_INTERVAL_MS = 250;
@@ -59,7 +58,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
       const mux = new MuxForwarder({
         channel: port,
         paths: o.paths,
-        handshakeTimeoutMs: PORT_HANDSHAKE_MS,
+        handshakeTimeoutMs: o.dockerPortHandshakeMs ?? 15_000,
         log,
       });
       try {
@@ -70,9 +69,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
       } catch (e) {
         // Only a port nobody answers on falls back; a Docker that does not answer fails the start.
         if (signal.aborted || !(e instanceof DockerError) || e.code !== 'docker-unreachable') throw e;
-        o.logger.warn(
-          `the VM's Docker port did not work (${(e as Error).message}); forwarding docker.sock over SSH`,
-        );
+        o.logger.warn(`the VM's Docker port did not work (${e.message}); forwarding docker.sock over SSH`);
       }
     }
     await sshForward.start(FORWARD_TIMEOUT_MS, signal);
