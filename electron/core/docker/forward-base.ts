@@ -1,4 +1,9 @@
-import type { DockerApi } from './api.js';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { DockerApi } from './api.js';
+import { DockerError } from './docker-error.js';
 
 export type ForwarderState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
@@ -18,12 +23,18 @@ export interface DockerForward {
   onDidChangeState(listener: (state: ForwarderState, detail?: string) => void): () => void;
 }
 
-/** State, listeners and the idempotent start both transports share. */
+/** State, listeners, the idempotent start and the host socket's set-up both transports share. */
 export abstract class ForwardBase {
+  /** The Docker API on the host socket. */
+  readonly api: DockerApi;
   private stateValue: ForwarderState = 'stopped';
   private readonly listeners = new Set<(state: ForwarderState, detail?: string) => void>();
   /** The start in progress, if any. */
   protected starting: Promise<void> | undefined;
+
+  constructor(protected readonly socketPath: string) {
+    this.api = new DockerApi(socketPath);
+  }
 
   get state(): ForwarderState {
     return this.stateValue;
@@ -49,6 +60,40 @@ export abstract class ForwardBase {
     if (this.stateValue === 'running' || this.stateValue === 'restarting') return Promise.resolve();
     this.starting ??= this.doStart(timeoutMs, signal).finally(() => (this.starting = undefined));
     return this.starting;
+  }
+
+  /** Makes `runDir` (and the socket's folder) private (0700) and removes a stale host socket. */
+  protected async prepareSocket(runDir: string): Promise<void> {
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    await chmod(runDir, 0o700);
+    if (path.dirname(this.socketPath) !== runDir) {
+      await mkdir(path.dirname(this.socketPath), { recursive: true, mode: 0o700 });
+    }
+    await rm(this.socketPath, { force: true });
+  }
+
+  /**
+   * Polls `GET /_ping` on the host socket every 200 ms until it answers `OK`, by `deadline`.
+   * `check` runs before each attempt and throws when waiting longer is pointless (e.g. the process
+   * carrying the streams exited). Rejects with DockerError 'cancelled' or 'timeout'.
+   */
+  protected async waitPing(deadline: number, signal: AbortSignal, check?: () => void): Promise<void> {
+    const started = Date.now();
+    let last = '';
+    while (Date.now() < deadline) {
+      if (signal.aborted) throw new DockerError('cancelled', 'Cancelled while forwarding the Docker socket');
+      check?.();
+      try {
+        if ((await this.api.ping({ timeoutMs: 3_000 })) === 'OK') return;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await sleep(200, undefined, { signal }).catch(() => undefined);
+    }
+    throw new DockerError(
+      'timeout',
+      `Docker did not answer /_ping through ${this.socketPath} within ${Math.round((deadline - started) / 1000)} s${last ? ` (${last})` : ''}`,
+    );
   }
 
   protected abstract doStart(timeoutMs: number, signal?: AbortSignal): Promise<void>;

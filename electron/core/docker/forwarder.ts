@@ -1,5 +1,4 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { chmod, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { execa, type ResultPromise } from 'execa';
@@ -8,7 +7,6 @@ import type { DlitePaths } from '../paths.js';
 import { sshBaseArgs, type SshTarget } from '../ssh/ssh-args.js';
 import { tail } from '../ssh/ssh-error.js';
 
-import { DockerApi } from './api.js';
 import { DockerError } from './docker-error.js';
 import { type DockerForward, ForwardBase } from './forward-base.js';
 
@@ -44,11 +42,9 @@ export class DockerSocketForwarder extends ForwardBase implements DockerForward 
   private restarting: Promise<void> | undefined;
   /** Aborted by stop(): ends a start or restart in progress. */
   private lifetime = new AbortController();
-  readonly api: DockerApi;
 
   constructor(private readonly options: ForwarderOptions) {
-    super();
-    this.api = new DockerApi(options.target.paths.dockerSocket);
+    super(options.target.paths.dockerSocket);
   }
 
   /** Pid of the ssh process carrying the forward, if one runs. */
@@ -77,7 +73,7 @@ export class DockerSocketForwarder extends ForwardBase implements DockerForward 
     this.lifetime.abort();
     await Promise.allSettled([this.starting, this.restarting]);
     await this.killCurrent();
-    await rm(this.options.target.paths.dockerSocket, { force: true });
+    await rm(this.socketPath, { force: true });
   }
 
   private async killCurrent(): Promise<void> {
@@ -124,39 +120,17 @@ export class DockerSocketForwarder extends ForwardBase implements DockerForward 
   }
 
   private async launchAndPing(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    const { runDir, dockerSocket } = this.options.target.paths;
-    await mkdir(runDir, { recursive: true, mode: 0o700 });
-    await chmod(runDir, 0o700);
-    if (path.dirname(dockerSocket) !== runDir) {
-      await mkdir(path.dirname(dockerSocket), { recursive: true, mode: 0o700 });
-    }
-    await rm(dockerSocket, { force: true });
+    await this.prepareSocket(this.options.target.paths.runDir);
     const launched = this.launch();
     this.current = launched;
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < deadline) {
-      if (signal.aborted) throw new DockerError('cancelled', 'Cancelled while forwarding the Docker socket');
-      if (launched.exited()) {
-        const why = tail(launched.stderr(), 1) || 'ssh exited';
-        throw new DockerError('docker-unreachable', `Forwarding the Docker socket over SSH failed: ${why}`, {
-          stderrTail: tail(launched.stderr()),
-        });
-      }
-      try {
-        if ((await this.api.ping({ timeoutMs: 3_000 })) === 'OK') {
-          await chmod(dockerSocket, 0o600);
-          return;
-        }
-      } catch (e) {
-        last = (e as Error).message;
-      }
-      await sleep(200, undefined, { signal }).catch(() => undefined);
-    }
-    throw new DockerError(
-      'timeout',
-      `Docker did not answer /_ping through ${dockerSocket} within ${Math.round(timeoutMs / 1000)} s${last ? ` (${last})` : ''}`,
-    );
+    await this.waitPing(Date.now() + timeoutMs, signal, () => {
+      if (!launched.exited()) return;
+      const why = tail(launched.stderr(), 1) || 'ssh exited';
+      throw new DockerError('docker-unreachable', `Forwarding the Docker socket over SSH failed: ${why}`, {
+        stderrTail: tail(launched.stderr()),
+      });
+    });
+    await chmod(this.socketPath, 0o600);
   }
 
   private onExit(launched: Launched, code: number | null, sig: string | null): void {

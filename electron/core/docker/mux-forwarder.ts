@@ -1,10 +1,9 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../paths.js';
 
-import { DockerApi } from './api.js';
 import { DockerError } from './docker-error.js';
 import { type DockerForward, ForwardBase } from './forward-base.js';
 import {
@@ -60,7 +59,6 @@ const GRANT_BATCH = INITIAL_CREDIT / 2;
  */
 export class MuxForwarder extends ForwardBase implements DockerForward {
   readonly transport = 'mux';
-  readonly api: DockerApi;
   private channel: net.Socket | null = null;
   private server: net.Server | null = null;
   private readonly conns = new Map<number, Conn>();
@@ -71,8 +69,7 @@ export class MuxForwarder extends ForwardBase implements DockerForward {
   private restarts: number[] = [];
 
   constructor(private readonly options: MuxForwarderOptions) {
-    super();
-    this.api = new DockerApi(options.paths.dockerSocket);
+    super(options.paths.dockerSocket);
   }
 
   /** No helper process: the daemon itself carries the streams. */
@@ -123,7 +120,7 @@ export class MuxForwarder extends ForwardBase implements DockerForward {
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((r) => server.close(() => r()));
-    await rm(this.options.paths.dockerSocket, { force: true });
+    await rm(this.socketPath, { force: true });
   }
 
   /** Connects to the port socket and completes the HELLO exchange before `deadline`. */
@@ -182,37 +179,17 @@ export class MuxForwarder extends ForwardBase implements DockerForward {
   }
 
   private async listen(): Promise<void> {
-    const { runDir, dockerSocket } = this.options.paths;
-    await mkdir(runDir, { recursive: true, mode: 0o700 });
-    await chmod(runDir, 0o700);
-    await rm(dockerSocket, { force: true });
+    await this.prepareSocket(this.options.paths.runDir);
     const server = net.createServer({ allowHalfOpen: true }, (sock) => this.accept(sock));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(dockerSocket, () => {
+      server.listen(this.socketPath, () => {
         server.off('error', reject);
         resolve();
       });
     });
-    await chmod(dockerSocket, 0o600);
-  }
-
-  private async waitPing(deadline: number, signal: AbortSignal): Promise<void> {
-    let last = '';
-    while (Date.now() < deadline) {
-      if (signal.aborted) throw new DockerError('cancelled', 'Cancelled while forwarding the Docker socket');
-      try {
-        if ((await this.api.ping({ timeoutMs: 3_000 })) === 'OK') return;
-      } catch (e) {
-        last = (e as Error).message;
-      }
-      await sleep(200, undefined, { signal }).catch(() => undefined);
-    }
-    throw new DockerError(
-      'timeout',
-      `Docker did not answer /_ping through ${this.options.paths.dockerSocket}${last ? ` (${last})` : ''}`,
-    );
+    await chmod(this.socketPath, 0o600);
   }
 
   private send(frame: Buffer): void {
