@@ -1,4 +1,4 @@
-import { CliError } from './client.js';
+import { CliError } from '../core/host/connect-host.js';
 import { COMMANDS, findCommand, type CliIo } from './commands.js';
 import { UsageError } from './flags.js';
 import { VERSION } from './version.js';

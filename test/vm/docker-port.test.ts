@@ -6,8 +6,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { ForwarderState } from '../../electron/core/docker/forwarder.js';
-import { MuxForwarder } from '../../electron/core/docker/mux-forwarder.js';
+import type { ForwarderState } from '../../electron/core/docker-sock/ssh-forward.js';
+import { MuxForwarder } from '../../electron/core/docker-sock/mux-forward.js';
 import { type DlitePaths, resolvePaths } from '../../electron/core/paths.js';
 import { ensureSshKey } from '../../electron/core/ssh/keys.js';
 import { hostKeyAlias } from '../../electron/core/ssh/ssh-args.js';

@@ -6,12 +6,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { applyDaemonConfig, DAEMON_JSON } from '../../electron/core/docker/daemon-config.js';
-import { applyDockerArgs } from '../../electron/core/docker/docker-args.js';
-import { syncGuestClock } from '../../electron/core/docker/clock.js';
-import { ensureDockerContext } from '../../electron/core/docker/context.js';
-import { DockerSocketForwarder, type ForwarderState } from '../../electron/core/docker/forwarder.js';
-import { PublishedPortForwarder } from '../../electron/core/docker/ports.js';
+import { applyDaemonConfig, DAEMON_JSON } from '../../electron/core/engine/daemon-json.js';
+import { applyDockerArgs } from '../../electron/core/engine/engine-flags.js';
+import { syncGuestClock } from '../../electron/core/engine/guest-clock.js';
+import { ensureDockerContext } from '../../electron/core/docker-context/docker-context.js';
+import { DockerSocketForwarder, type ForwarderState } from '../../electron/core/docker-sock/ssh-forward.js';
+import { PublishedPortForwarder } from '../../electron/core/published-ports/port-forwarder.js';
 import { QmpClient } from '../../electron/core/drivers/qemu/qmp.js';
 import { type DlitePaths, resolvePaths } from '../../electron/core/paths.js';
 import { ensureSshKey } from '../../electron/core/ssh/keys.js';

@@ -1,7 +1,7 @@
-import { dockerTcpWarning } from '../../core/docker/tcp-warning.js';
+import { dockerTcpWarning } from '../../core/engine/tcp-warning.js';
 import { formatSettingValue, formatSettings, parseSettingValue } from '../../core/settings/parse-value.js';
 import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
-import { cliPaths, unwrap, withDaemon } from '../client.js';
+import { cliPaths, unwrap, withDaemon } from '../../core/host/connect-host.js';
 import type { CliIo } from '../commands.js';
 import { UsageError, parseFlags } from '../flags.js';
 

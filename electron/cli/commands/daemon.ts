@@ -1,5 +1,5 @@
-import { runDaemon } from '../../core/daemon/daemon.js';
-import { cliPaths, unwrap, withDaemon } from '../client.js';
+import { runDaemon } from '../../core/host/host-supervisor.js';
+import { cliPaths, unwrap, withDaemon } from '../../core/host/connect-host.js';
 import type { CliIo } from '../commands.js';
 import { parseFlags } from '../flags.js';
 

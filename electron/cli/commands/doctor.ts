@@ -1,13 +1,13 @@
 import { statfs } from 'node:fs/promises';
 
 import { createControlClient } from '../../core/control/client.js';
-import { DockerApi } from '../../core/docker/api.js';
+import { DockerApi } from '../../core/docker-api/docker-api.js';
 import { detectAccelerator } from '../../core/drivers/qemu/accel.js';
 import { verifyImageDir } from '../../core/os-image/manifest.js';
 import { locateInstalledImage } from '../../core/os-image/store.js';
 import { run } from '../../core/process/run.js';
 import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
-import { cliPaths } from '../client.js';
+import { cliPaths } from '../../core/host/connect-host.js';
 import type { CliIo } from '../commands.js';
 import { parseFlags } from '../flags.js';
 

@@ -2,7 +2,7 @@ import { installFromCandidates, imageSourceCandidates } from '../../core/os-imag
 import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
 import { ensureSshKey } from '../../core/ssh/keys.js';
 import { ensureDisk } from '../../core/vm/disk.js';
-import { cliPaths } from '../client.js';
+import { cliPaths } from '../../core/host/connect-host.js';
 import type { CliIo } from '../commands.js';
 import { intFlag, parseFlags, UsageError } from '../flags.js';
 

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 
 import { tailLines } from '../../core/fs/tail.js';
-import { cliPaths } from '../client.js';
+import { cliPaths } from '../../core/host/connect-host.js';
 import type { CliIo } from '../commands.js';
 import { parseFlags } from '../flags.js';
 

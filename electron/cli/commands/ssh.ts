@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 
 import { remoteCommand, sshBaseArgs, sshInteractiveArgs } from '../../core/ssh/ssh-args.js';
-import { CliError, cliPaths, unwrap, withDaemon } from '../client.js';
+import { CliError, cliPaths, unwrap, withDaemon } from '../../core/host/connect-host.js';
 import type { CliIo } from '../commands.js';
 import { parseFlags } from '../flags.js';
 

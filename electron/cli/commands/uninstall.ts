@@ -2,11 +2,11 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 
 import { createControlClient } from '../../core/control/client.js';
-import { readHostRecord } from '../../core/daemon/host-lock.js';
-import { removeDockerContext } from '../../core/docker/context.js';
+import { readHostRecord } from '../../core/host/host-lock.js';
+import { removeDockerContext } from '../../core/docker-context/docker-context.js';
 import type { DlitePaths } from '../../core/paths.js';
 import { isAlive, killProcess, processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
-import { CliError, cliPaths, unwrap } from '../client.js';
+import { CliError, cliPaths, unwrap } from '../../core/host/connect-host.js';
 import type { CliIo } from '../commands.js';
 import { UsageError, parseFlags } from '../flags.js';
 

@@ -1,7 +1,7 @@
 import type { DliteApi } from '../../shared/api.js';
 import type { Result } from '../../shared/errors.js';
 import type { VmStatus } from '../../shared/types.js';
-import { CliError, cliPaths, unwrap, withDaemon } from '../client.js';
+import { CliError, cliPaths, unwrap, withDaemon } from '../../core/host/connect-host.js';
 import type { CliIo } from '../commands.js';
 import { parseFlags } from '../flags.js';
 import { createProgressView } from '../progress.js';

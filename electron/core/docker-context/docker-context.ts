@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 
-import { DockerError } from './docker-error.js';
+import { DockerError } from '../docker-api/docker-error.js';
 
 /** The docker CLI context Dlite manages. */
 export const CONTEXT_NAME = 'dlite';

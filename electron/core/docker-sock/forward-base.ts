@@ -2,8 +2,8 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DockerApi } from './api.js';
-import { DockerError } from './docker-error.js';
+import { DockerApi } from '../docker-api/docker-api.js';
+import { DockerError } from '../docker-api/docker-error.js';
 
 export type ForwarderState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 

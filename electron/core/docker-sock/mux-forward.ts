@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../paths.js';
 
-import { DockerError } from './docker-error.js';
+import { DockerError } from '../docker-api/docker-error.js';
 import { type DockerForward, ForwardBase } from './forward-base.js';
 import {
   type Frame,

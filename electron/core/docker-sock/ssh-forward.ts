@@ -7,7 +7,7 @@ import type { DlitePaths } from '../paths.js';
 import { sshBaseArgs, type SshTarget } from '../ssh/ssh-args.js';
 import { tail } from '../ssh/ssh-error.js';
 
-import { DockerError } from './docker-error.js';
+import { DockerError } from '../docker-api/docker-error.js';
 import { type DockerForward, ForwardBase } from './forward-base.js';
 
 export type { DockerForward, ForwarderState } from './forward-base.js';

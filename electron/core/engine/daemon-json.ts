@@ -4,8 +4,8 @@ import type { Settings } from '../../shared/types.js';
 import type { SshClient } from '../ssh/ssh-client.js';
 import { tail } from '../ssh/ssh-error.js';
 
-import type { DockerApi } from './api.js';
-import { DockerError } from './docker-error.js';
+import type { DockerApi } from '../docker-api/docker-api.js';
+import { DockerError } from '../docker-api/docker-error.js';
 
 /** dockerd's config file in the guest (on the data disk; users may edit it over SSH). */
 export const DAEMON_JSON = '/etc/docker/daemon.json';

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SshClient } from '../ssh/ssh-client.js';
 import { tail } from '../ssh/ssh-error.js';
 
-import type { DockerApi } from './api.js';
-import { DockerError } from './docker-error.js';
+import type { DockerApi } from '../docker-api/docker-api.js';
+import { DockerError } from '../docker-api/docker-error.js';
 
 /** The guest file run-dockerd sources for DOCKER_ARGS (on the data disk; users edit it too). */
 export const DOCKER_DEFAULTS = '/etc/default/docker';

@@ -1,7 +1,7 @@
 import type { SshClient } from '../ssh/ssh-client.js';
 import { tail } from '../ssh/ssh-error.js';
 
-import { DockerError } from './docker-error.js';
+import { DockerError } from '../docker-api/docker-error.js';
 
 export interface ClockSync {
   /** Guest clock minus host clock before the sync, ms (positive: the guest is ahead). */

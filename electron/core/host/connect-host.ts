@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 
-import type { DliteApi } from '../shared/api.js';
-import type { ErrorDto, Result } from '../shared/errors.js';
-import { createControlClient, type ControlClient } from '../core/control/client.js';
-import { resolvePaths, type DlitePaths } from '../core/paths.js';
-import type { CliIo } from './commands.js';
+import type { DliteApi } from '../../shared/api.js';
+import type { ErrorDto, Result } from '../../shared/errors.js';
+import { createControlClient, type ControlClient } from '../control/client.js';
+import { resolvePaths, type DlitePaths } from '../paths.js';
+import type { CliIo } from '../../cli/commands.js';
 
 /** How long a CLI waits for a daemon it spawned to answer. */
 const DAEMON_START_TIMEOUT_MS = 20_000;

@@ -1,4 +1,4 @@
-import { createSupervisorApi } from '../api/supervisor-api.js';
+import { createSupervisorApi } from './supervisor-api.js';
 import { startControlServer } from '../control/server.js';
 import { createFileLogger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';

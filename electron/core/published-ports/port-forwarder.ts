@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { DockerApi } from './api.js';
+import type { DockerApi } from '../docker-api/docker-api.js';
 import { planPorts, wantedPorts } from './port-reconcile.js';
 
 export interface PortForwarderOptions {

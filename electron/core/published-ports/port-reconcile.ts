@@ -1,4 +1,4 @@
-import type { ContainerSummary } from './api.js';
+import type { ContainerSummary } from '../docker-api/docker-api.js';
 
 /** Host port → guest port. With user-mode networking both are the container's published port. */
 export type PortMap = ReadonlyMap<number, number>;

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { HYPERVISORS, type Settings } from '../../shared/types.js';
 
-import { checkDockerArgs } from './docker-args.js';
+import { checkDockerArgs } from './dockerd-flags.js';
 import type { FieldError } from './errors.js';
 import {
   CURRENT_SCHEMA_VERSION,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { JsonLinesParser } from '../../../electron/core/docker/json-lines.js';
+import { JsonLinesParser } from '../../../electron/core/docker-api/json-lines.js';
 
 describe('JsonLinesParser', () => {
   it('yields each complete line, whatever the chunking', () => {

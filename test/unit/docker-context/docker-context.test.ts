@@ -11,7 +11,7 @@ import {
   currentDockerContext,
   ensureDockerContext,
   removeDockerContext,
-} from '../../../electron/core/docker/context.js';
+} from '../../../electron/core/docker-context/docker-context.js';
 
 describe('context command building', () => {
   it('creates the dlite context pointing at the unix socket', () => {

@@ -5,9 +5,9 @@ import path from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { DockerError } from '../../../electron/core/docker/docker-error.js';
-import type { ForwarderState } from '../../../electron/core/docker/forwarder.js';
-import { MuxForwarder } from '../../../electron/core/docker/mux-forwarder.js';
+import { DockerError } from '../../../electron/core/docker-api/docker-error.js';
+import type { ForwarderState } from '../../../electron/core/docker-sock/ssh-forward.js';
+import { MuxForwarder } from '../../../electron/core/docker-sock/mux-forward.js';
 import {
   type Frame,
   FrameDecoder,
@@ -16,7 +16,7 @@ import {
   helloAckFrame,
   helloFrame,
   windowFrame,
-} from '../../../electron/core/docker/mux-frames.js';
+} from '../../../electron/core/docker-sock/mux-frames.js';
 import { type DlitePaths, resolvePaths } from '../../../electron/core/paths.js';
 
 // The host half against a guest agent written here (the real C agent is exercised against the same

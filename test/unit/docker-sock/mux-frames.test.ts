@@ -8,7 +8,7 @@ import {
   helloAckFrame,
   helloFrame,
   windowFrame,
-} from '../../../electron/core/docker/mux-frames.js';
+} from '../../../electron/core/docker-sock/mux-frames.js';
 
 describe('mux frames', () => {
   it('encodes the header as PROTOCOL.md lays it out (big-endian, 12 bytes)', () => {

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MuxForwarder } from '../../../electron/core/docker/mux-forwarder.js';
+import { MuxForwarder } from '../../../electron/core/docker-sock/mux-forward.js';
 import { type DlitePaths, resolvePaths } from '../../../electron/core/paths.js';
 
 // The two halves of the Docker socket transport together: MuxForwarder (host) and the compiled

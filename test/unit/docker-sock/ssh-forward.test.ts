@@ -5,9 +5,9 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DockerError } from '../../../electron/core/docker/docker-error.js';
-import { DockerSocketForwarder, type ForwarderState } from '../../../electron/core/docker/forwarder.js';
-import { dockerTcpWarning } from '../../../electron/core/docker/tcp-warning.js';
+import { DockerError } from '../../../electron/core/docker-api/docker-error.js';
+import { DockerSocketForwarder, type ForwarderState } from '../../../electron/core/docker-sock/ssh-forward.js';
+import { dockerTcpWarning } from '../../../electron/core/engine/tcp-warning.js';
 import { freePort } from '../../../electron/core/drivers/qemu/net.js';
 import { type DlitePaths, resolvePaths } from '../../../electron/core/paths.js';
 import { ensureSshKey } from '../../../electron/core/ssh/keys.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildDaemonJson } from '../../../electron/core/docker/daemon-config.js';
+import { buildDaemonJson } from '../../../electron/core/engine/daemon-json.js';
 
 describe('buildDaemonJson', () => {
   it('keeps every key the user set and replaces only ours', () => {

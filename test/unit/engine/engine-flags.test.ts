@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
-import { withDockerArgs } from '../../../electron/core/docker/docker-args.js';
+import { withDockerArgs } from '../../../electron/core/engine/engine-flags.js';
 
 const SEED = '# Extra arguments for dockerd\nDOCKER_ARGS=""\n';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DockerError } from '../../../electron/core/docker/docker-error.js';
+import { DockerError } from '../../../electron/core/docker-api/docker-error.js';
 import type { HypervisorDriver } from '../../../electron/core/drivers/driver.js';
 import { freePort } from '../../../electron/core/drivers/qemu/net.js';
 import { createGuestLink } from '../../../electron/core/guest/guest-link.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { HostBusyError, acquireHostLock } from '../../../electron/core/daemon/host-lock.js';
+import { HostBusyError, acquireHostLock } from '../../../electron/core/host/host-lock.js';
 
 describe('host lock (one supervisor per Dlite home)', () => {
   let dir: string;

@@ -5,8 +5,8 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { type ContainerSummary, DockerApi } from '../../../electron/core/docker/api.js';
-import { PublishedPortForwarder } from '../../../electron/core/docker/ports.js';
+import { type ContainerSummary, DockerApi } from '../../../electron/core/docker-api/docker-api.js';
+import { PublishedPortForwarder } from '../../../electron/core/published-ports/port-forwarder.js';
 
 // A stand-in for the guest engine's HTTP API on a unix socket (the engine itself only runs in the
 // VM; test/vm/host-side.test.ts drives the real one). It serves /containers/json and /events.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ContainerSummary } from '../../../electron/core/docker/api.js';
-import { planPorts, wantedPorts } from '../../../electron/core/docker/port-reconcile.js';
+import type { ContainerSummary } from '../../../electron/core/docker-api/docker-api.js';
+import { planPorts, wantedPorts } from '../../../electron/core/published-ports/port-reconcile.js';
 
 const container = (ports: ContainerSummary['Ports']): ContainerSummary => ({ Id: 'x', Ports: ports });
 
