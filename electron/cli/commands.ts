@@ -1,115 +1,40 @@
+import type { CliContext } from './context.js';
+import type { ParsedCommand } from './parse.js';
+
+export type CommandRun = (cmd: ParsedCommand, ctx: CliContext) => Promise<number>;
+
 /**
  * Loads a command's module on first use, so `dlite status` does not pay for loading what `install`,
  * `daemon` or `ssh` need (execa and its dependencies take longer to load than Node takes to start).
  */
-function lazy(load: () => Promise<CliCommand['run']>): CliCommand['run'] {
-  return async (args, io) => (await load())(args, io);
+function lazy(load: () => Promise<CommandRun>): CommandRun {
+  return async (cmd, ctx) => (await load())(cmd, ctx);
 }
 
 const vm = () => import('./commands/vm.js');
+const config = () => import('./commands/config.js');
 
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  readonly isTty: boolean;
-  readonly env: NodeJS.ProcessEnv;
-}
-
-export interface CliCommand {
-  readonly name: string;
-  readonly usage: string;
-  readonly summary: string;
-  run: (args: readonly string[], io: CliIo) => Promise<number>;
-}
-
-/** Every `dlite` command, in help order. */
-export const COMMANDS: readonly CliCommand[] = [
-  {
-    name: 'install',
-    usage: 'install [-c N] [-m GiB] [-d GiB] [-n NAME] [-S DIR] [-v VER]',
-    summary: 'create the config, disk, SSH key and OS image',
-    run: lazy(() => import('./commands/install.js').then((m) => m.installCommand)),
-  },
-  {
-    name: 'start',
-    usage: 'start',
-    summary: 'start the VM and wait until Docker answers',
-    run: lazy(() => vm().then((m) => m.startCommand)),
-  },
-  {
-    name: 'stop',
-    usage: 'stop',
-    summary: 'power the VM off gracefully',
-    run: lazy(() => vm().then((m) => m.stopCommand)),
-  },
-  {
-    name: 'restart',
-    usage: 'restart',
-    summary: 'stop, then start the VM',
-    run: lazy(() => vm().then((m) => m.restartCommand)),
-  },
-  {
-    name: 'status',
-    usage: 'status [--json]',
-    summary: 'show the VM state',
-    run: lazy(() => vm().then((m) => m.statusCommand)),
-  },
-  {
-    name: 'ip',
-    usage: 'ip',
-    summary: "print the VM's address",
-    run: lazy(() => vm().then((m) => m.ipCommand)),
-  },
-  {
-    name: 'env',
-    usage: 'env',
-    summary: 'print DOCKER_HOST for your shell: eval "$(dlite env)"',
-    run: lazy(() => vm().then((m) => m.envCommand)),
-  },
-  {
-    name: 'ssh',
-    usage: 'ssh [-- CMD...]',
-    summary: 'open a shell in the VM, or run a command there',
-    run: lazy(() => import('./commands/ssh.js').then((m) => m.sshCommand)),
-  },
-  {
-    name: 'logs',
-    usage: 'logs [-f] [--console]',
-    summary: "show Dlite's log, or the VM console",
-    run: lazy(() => import('./commands/logs.js').then((m) => m.logsCommand)),
-  },
-  {
-    name: 'config',
-    usage: 'config get|set KEY [VALUE]',
-    summary: 'read or change a setting',
-    run: lazy(() => import('./commands/config.js').then((m) => m.configCommand)),
-  },
-  {
-    name: 'sync-clock',
-    usage: 'sync-clock',
-    summary: "set the VM's clock from the host's",
-    run: lazy(() => vm().then((m) => m.syncClockCommand)),
-  },
-  {
-    name: 'doctor',
-    usage: 'doctor',
-    summary: 'check the hypervisor, accelerator, disk and sockets',
-    run: lazy(() => import('./commands/doctor.js').then((m) => m.doctorCommand)),
-  },
-  {
-    name: 'daemon',
-    usage: 'daemon [--foreground]',
-    summary: 'host the VM supervisor headless',
-    run: lazy(() => import('./commands/daemon.js').then((m) => m.daemonCommand)),
-  },
-  {
-    name: 'uninstall',
-    usage: 'uninstall [--yes]',
-    summary: 'stop the VM and remove everything Dlite created',
-    run: lazy(() => import('./commands/uninstall.js').then((m) => m.uninstallCommand)),
-  },
-];
-
-export function findCommand(name: string): CliCommand | undefined {
-  return COMMANDS.find((c) => c.name === name);
-}
+/** How each command of the table in spec.ts runs (`help` is answered by run.ts). */
+export const RUNNERS: Readonly<Record<string, CommandRun>> = {
+  install: lazy(() => import('./commands/install.js').then((m) => m.installCommand)),
+  start: lazy(() => vm().then((m) => m.startCommand)),
+  stop: lazy(() => vm().then((m) => m.stopCommand)),
+  restart: lazy(() => vm().then((m) => m.restartCommand)),
+  status: lazy(() => vm().then((m) => m.statusCommand)),
+  ip: lazy(() => vm().then((m) => m.ipCommand)),
+  env: lazy(() => import('./commands/env.js').then((m) => m.envCommand)),
+  ssh: lazy(() => import('./commands/ssh.js').then((m) => m.sshCommand)),
+  logs: lazy(() => import('./commands/logs.js').then((m) => m.logsCommand)),
+  'config get': lazy(() => config().then((m) => m.configGetCommand)),
+  'config set': lazy(() => config().then((m) => m.configSetCommand)),
+  'sync-clock': lazy(() => vm().then((m) => m.syncClockCommand)),
+  doctor: lazy(() => import('./commands/doctor.js').then((m) => m.doctorCommand)),
+  daemon: lazy(() => import('./commands/daemon.js').then((m) => m.daemonCommand)),
+  uninstall: lazy(() => import('./commands/uninstall.js').then((m) => m.uninstallCommand)),
+  completion: lazy(() =>
+    import('./completion.js').then((m) => (cmd, ctx) => {
+      ctx.io.out(m.completionScript(cmd.positionals[0] as 'bash' | 'zsh' | 'fish').trimEnd());
+      return Promise.resolve(0);
+    }),
+  ),
+};

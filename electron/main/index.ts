@@ -1,12 +1,12 @@
 /**
- * Electron composition root: hosts the supervisor (through the control client for now),
- * wires IPC, and opens the popover. Logic lives in the small modules beside this file.
+ * Electron composition root: connects to the Dlite daemon (starting it when none runs), wires IPC,
+ * and opens the popover. Logic lives in the small modules beside this file.
  */
 import { BrowserWindow, app, ipcMain, powerMonitor } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { createControlClient } from '../core/control/client.js';
+import { connectHost } from '../core/host/connect-host.js';
 import { resolvePaths } from '../core/paths.js';
 import { registerPowerHandlers } from './power.js';
 import { registerIpcHandlers } from './register-ipc.js';
@@ -16,7 +16,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<void> {
   await app.whenReady();
-  const api = createControlClient(resolvePaths().controlSocket);
+  // The bundled CLI runs the daemon; Electron's binary acts as Node with ELECTRON_RUN_AS_NODE.
+  const api = await connectHost(resolvePaths(), {
+    spawn: [process.execPath, path.join(here, '../cli/dlite.js'), 'daemon', '--foreground'],
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
   const win = new BrowserWindow(popoverWindowOptions(path.join(here, '../preload/index.cjs')));
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (event) => event.preventDefault());

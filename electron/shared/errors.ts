@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'privilege-denied',
   'daemon-unreachable',
   'daemon-already-running',
+  'path-too-long',
+  'disk-full',
   'cancelled',
   'timeout',
   'not-supported',
@@ -33,13 +35,50 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** A serializable error: what went wrong, in one actionable line, plus machine-readable details. */
+/** One invalid field: `message` starts with the field name and states what is allowed. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * Machine-readable context of an error. Every member is optional and JSON-serializable, so it
+ * survives IPC and the control socket unchanged: the UI shows `errors[i].message` next to the
+ * field `errors[i].field`, and `movedTo` as the place a user's file now lives.
+ */
+export interface ErrorDetails {
+  /** The settings key or option at fault (the first of `errors` when there are several). */
+  readonly field?: string;
+  /** Every field error, in file order. */
+  readonly errors?: readonly FieldError[];
+  /** The file concerned. */
+  readonly file?: string;
+  /** Where an unusable file was moved; absent when it was left in place. */
+  readonly movedTo?: string;
+  /** The start/stop step that failed, e.g. `wait-docker`. */
+  readonly step?: string;
+  /** The external command that failed, shell-quoted for display. */
+  readonly lastCommand?: string;
+  /** The last lines of that command's stderr. */
+  readonly stderrTail?: readonly string[];
+  /** The tail of the guest's serial console. */
+  readonly lastConsoleLines?: readonly string[];
+  /** A unix socket concerned (control socket, docker.sock). */
+  readonly socketPath?: string;
+  /** The errno code of a failed system call, e.g. `ENOSPC`. */
+  readonly errno?: string;
+  /** The HTTP status of an answer from the Docker engine. */
+  readonly status?: number;
+  /** The process holding a lock or a home. */
+  readonly pid?: number;
+}
+
+/** A serializable error: what went wrong, in one actionable line, plus structured details. */
 export interface ErrorDto {
   readonly code: ErrorCode;
   /** One line a user can act on. */
   readonly message: string;
-  /** Optional structured context (field name, step, console tail...). MUST be JSON-serializable. */
-  readonly details?: Record<string, unknown>;
+  readonly details?: ErrorDetails;
 }
 
 export type Result<T> =
@@ -49,11 +88,7 @@ export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
-export function err<T = never>(
-  code: ErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-): Result<T> {
+export function err<T = never>(code: ErrorCode, message: string, details?: ErrorDetails): Result<T> {
   return { ok: false, error: details === undefined ? { code, message } : { code, message, details } };
 }
 

@@ -7,6 +7,9 @@ export const HYPERVISORS = ['auto', 'xhyve', 'vfkit', 'qemu'] as const;
 export type HypervisorSetting = (typeof HYPERVISORS)[number];
 export type HypervisorName = Exclude<HypervisorSetting, 'auto'>;
 
+/** How the host's docker.sock reaches the engine: the VM's Docker port (virtio-serial or vsock), or an SSH forward. */
+export type DockerTransport = 'virtio-serial' | 'vsock' | 'ssh';
+
 /** What went wrong when the VM entered `error`. */
 export interface FailureDetails {
   /** The start/stop step that failed, e.g. `wait-docker`. */
@@ -43,8 +46,17 @@ export interface VmStatus {
     readonly hostKeyAlias: string;
   } | null;
   readonly failure: FailureDetails | null;
-  /** Pid of the process hosting the supervisor. */
-  readonly hostPid: number;
+  /** How docker.sock reaches the engine while running; null otherwise. */
+  readonly dockerTransport: DockerTransport | null;
+  /**
+   * ISO time since which the engine has not answered `/_ping` (checked while running, reported
+   * after about 30 s); null while it answers or the VM is not running.
+   */
+  readonly engineUnresponsiveSince: string | null;
+  /** What is wrong with the settings (see {@link SettingsProblem}); `start` refuses `error`s. */
+  readonly problems: readonly SettingsProblem[];
+  /** Pid of the `dlite daemon` hosting the VM; null when none runs (the status was read from files). */
+  readonly hostPid: number | null;
 }
 
 /** One step of a long operation (start, install). */
@@ -99,6 +111,20 @@ export interface Settings {
 }
 
 export type SettingsKey = Exclude<keyof Settings, 'schema_version' | 'uuid'>;
+
+/**
+ * Something wrong with the stored settings that does not make the file unusable: a valid value
+ * that does not fit this machine (more memory than it has, a share that is not mounted, a
+ * hypervisor that is not installed), or a key this Dlite does not know (kept as it is).
+ */
+export interface SettingsProblem {
+  /** The settings key, or `settings` for the file as a whole. */
+  readonly field: string;
+  /** One line starting with the field name. */
+  readonly message: string;
+  /** `error`: `start` refuses until it is fixed; `warning`: shown, nothing refused. */
+  readonly severity: 'error' | 'warning';
+}
 export type SettingsPatch = { -readonly [K in SettingsKey]?: Settings[K] };
 
 export interface SettingsUpdate {

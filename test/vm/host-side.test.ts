@@ -13,6 +13,7 @@ import { ensureDockerContext } from '../../electron/core/docker-context/docker-c
 import { DockerSocketForwarder, type ForwarderState } from '../../electron/core/docker-sock/ssh-forward.js';
 import { PublishedPortForwarder } from '../../electron/core/published-ports/port-forwarder.js';
 import { QmpClient } from '../../electron/core/drivers/qemu/qmp.js';
+import { createGuestExecutor, type GuestExecutor } from '../../electron/core/guest/guest-executor.js';
 import { type DlitePaths, resolvePaths } from '../../electron/core/paths.js';
 import { ensureSshKey } from '../../electron/core/ssh/keys.js';
 import { hostKeyAlias, type SshTarget } from '../../electron/core/ssh/ssh-args.js';
@@ -30,6 +31,7 @@ let paths: DlitePaths;
 let guest: BootedGuest;
 let target: SshTarget & { readonly paths: DlitePaths };
 let ssh: SshClient;
+let executor: GuestExecutor;
 let forwarder: DockerSocketForwarder;
 let dockerEnv: Record<string, string>;
 const states: ForwarderState[] = [];
@@ -52,6 +54,7 @@ beforeAll(async () => {
   guest = await bootGuest({ dir: home, uuid, publicKey: key.publicKey });
   target = { paths, endpoint: { host: '127.0.0.1', port: guest.sshPort }, hostKeyAlias: hostKeyAlias(uuid) };
   ssh = new SshClient(target);
+  executor = createGuestExecutor(ssh);
   forwarder = new DockerSocketForwarder({ target, log: (l) => console.log(`[forwarder] ${l}`) });
   forwarder.onDidChangeState((s) => states.push(s));
   dockerEnv = dockerEnvFor(home, paths.dockerSocket);
@@ -189,7 +192,9 @@ describe('host side of the VM (real guest under QEMU)', () => {
 
   it('serves the dlite docker context without switching the current one', async () => {
     const env = { DOCKER_CONFIG: path.join(home, 'ctx-config') };
-    expect(await ensureDockerContext(paths.dockerSocket, { use: false, env })).toEqual({
+    expect(
+      await ensureDockerContext({ name: 'dlite', socketPath: paths.dockerSocket }, { use: false, env }),
+    ).toEqual({
       status: 'created',
       current: false,
     });
@@ -246,7 +251,7 @@ describe('host side of the VM (real guest under QEMU)', () => {
 
   it('applies registry mirrors live, keeping user keys, and never overwrites a broken daemon.json', async () => {
     await ssh.exec(['sudo', 'sh', '-c', `printf '{broken' > ${DAEMON_JSON}`]);
-    const broken = await applyDaemonConfig(ssh, forwarder.api, {
+    const broken = await applyDaemonConfig(executor, forwarder.api, {
       registry_mirrors: ['https://mirror.example.com'],
       dns: [],
     }).catch((e: unknown) => e as Error);
@@ -254,7 +259,7 @@ describe('host side of the VM (real guest under QEMU)', () => {
     expect((await ssh.exec(['sudo', 'cat', DAEMON_JSON])).stdout).toBe('{broken');
 
     await ssh.exec(['sudo', 'sh', '-c', `echo '{"max-concurrent-downloads": 4}' > ${DAEMON_JSON}`]);
-    const result = await applyDaemonConfig(ssh, forwarder.api, {
+    const result = await applyDaemonConfig(executor, forwarder.api, {
       registry_mirrors: ['https://mirror.example.com'],
       dns: [],
     });
@@ -267,22 +272,31 @@ describe('host side of the VM (real guest under QEMU)', () => {
       'max-concurrent-downloads': 4,
       'registry-mirrors': ['https://mirror.example.com'],
     });
-    const again = await applyDaemonConfig(ssh, forwarder.api, {
+    const again = await applyDaemonConfig(executor, forwarder.api, {
       registry_mirrors: ['https://mirror.example.com'],
       dns: [],
     });
     expect(again.changed).toBe(false);
   });
 
+  it('writes guest files as root, atomically, with their mode, and reads them back', async () => {
+    await executor.writeFile('/etc/dlite-test/a b.conf', 'line one\n', 0o640);
+    expect(await executor.readFile('/etc/dlite-test/a b.conf')).toBe('line one\n');
+    const st = await ssh.exec(['sudo', 'stat', '-c', '%a %U', '/etc/dlite-test/a b.conf']);
+    expect(st.stdout.trim()).toBe('640 root');
+    expect(await executor.readFile('/etc/dlite-test/missing')).toBeNull();
+    expect((await executor.exec(['ls', '/etc/dlite-test'])).stdout.trim()).toBe('a b.conf');
+  });
+
   it('restarts dockerd with extra DOCKER_ARGS', async () => {
-    expect(await applyDockerArgs(ssh, forwarder.api, ['--debug'])).toEqual({ changed: true });
+    expect(await applyDockerArgs(executor, forwarder.api, ['--debug'])).toEqual({ changed: true });
     expect((await dockerOk(['info', '--format', '{{.Debug}}'])).trim()).toBe('true');
-    expect(await applyDockerArgs(ssh, forwarder.api, ['--debug'])).toEqual({ changed: false });
+    expect(await applyDockerArgs(executor, forwarder.api, ['--debug'])).toEqual({ changed: false });
   });
 
   it('syncs a wrong guest clock to the host', async () => {
     await ssh.exec(['sudo', 'date', '-u', '-s', '@1000000000']);
-    const sync = await syncGuestClock(ssh);
+    const sync = await syncGuestClock(executor);
     console.log(`clock offset before ${sync.offsetBeforeMs} ms, after ${sync.offsetAfterMs} ms`);
     expect(sync.offsetBeforeMs).toBeLessThan(-1_000_000_000);
     expect(Math.abs(sync.offsetAfterMs)).toBeLessThan(2_000);

@@ -46,7 +46,7 @@ async function startSupervisorProcess(): Promise<{ pid: number; qemuPid: number;
       contents: [
         `import { QemuDriver } from ${JSON.stringify(driverModule)};`,
         'const cfg = JSON.parse(process.env.DLITE_TEST_CFG);',
-        'const driver = new QemuDriver(cfg.paths, { diskLock: true });',
+        'const driver = new QemuDriver(JSON.parse(process.env.DLITE_TEST_PATHS), { diskLock: true });',
         'const vm = await driver.start(cfg, new AbortController().signal);',
         'process.stdout.write(`${vm.pid}\\n`);',
         'setInterval(() => undefined, 1000);',
@@ -64,7 +64,7 @@ async function startSupervisorProcess(): Promise<{ pid: number; qemuPid: number;
     logLevel: 'error',
   });
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, DLITE_TEST_CFG: JSON.stringify(cfg) },
+    env: { ...process.env, DLITE_TEST_CFG: JSON.stringify(cfg), DLITE_TEST_PATHS: JSON.stringify(paths) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));
@@ -144,7 +144,6 @@ beforeAll(async () => {
     }),
     share: { hostPath: shareDir, tag: 'dlite-share' },
     dockerTcp: false,
-    paths,
   };
 });
 

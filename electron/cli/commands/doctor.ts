@@ -1,15 +1,18 @@
 import { statfs } from 'node:fs/promises';
 
-import { createControlClient } from '../../core/control/client.js';
+import type { Result } from '../../shared/errors.js';
+import type { Settings, VmStatus } from '../../shared/types.js';
 import { DockerApi } from '../../core/docker-api/docker-api.js';
+import { availableDrivers, selectDriver } from '../../core/drivers/registry.js';
 import { detectAccelerator } from '../../core/drivers/qemu/accel.js';
+import { resolveQemuBinary } from '../../core/drivers/qemu/binary.js';
 import { verifyImageDir } from '../../core/os-image/manifest.js';
 import { locateInstalledImage } from '../../core/os-image/store.js';
+import { overlongSockets } from '../../core/paths.js';
+import { hostArch } from '../../core/platform.js';
 import { run } from '../../core/process/run.js';
-import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
-import { cliPaths } from '../../core/host/connect-host.js';
-import type { CliIo } from '../commands.js';
-import { parseFlags } from '../flags.js';
+import { unwrap, using, type CliContext } from '../context.js';
+import type { ParsedCommand } from '../parse.js';
 
 type Level = 'ok' | 'warn' | 'fail';
 interface Check {
@@ -39,35 +42,63 @@ async function check(name: string, fn: () => Promise<Omit<Check, 'name'>>): Prom
   }
 }
 
-/** `dlite doctor`: what this machine needs to run the VM, each as one line; exit 1 if anything fails. */
-export async function doctorCommand(args: readonly string[], io: CliIo): Promise<number> {
-  parseFlags('doctor', args, {});
-  const paths = cliPaths(io);
-  const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
-  const qemuBinary = io.env['DLITE_QEMU'] ?? `qemu-system-${arch === 'arm64' ? 'aarch64' : 'x86_64'}`;
-  const checks: Check[] = [];
-  checks.push(
-    await check('settings', async () => {
-      const s = await new SettingsRepository(paths).load(await hostValidationContext(paths));
-      return {
-        level: 'ok',
-        detail: `${paths.config}: ${s.cpu_count} CPU, ${s.memory} GiB, hypervisor ${s.hypervisor}`,
-      };
-    }),
+/** Status and settings from the daemon when one runs (and whether one does), else from the files. */
+async function current(
+  ctx: CliContext,
+): Promise<{ status: VmStatus; settings: Result<Settings>; daemon: boolean }> {
+  const host = await ctx.runningHost();
+  if (host === null) {
+    const offline = await ctx.offline();
+    return { status: await offline.status(), settings: await offline.getSettings(), daemon: false };
+  }
+  return using(host, async (api) => ({
+    status: unwrap(await api.status()),
+    settings: await api.getSettings(),
+    daemon: true,
+  }));
+}
+
+/** The hypervisor the settings select here, found the way its driver finds it. */
+async function hypervisorChecks(ctx: CliContext, setting: VmStatus['hypervisor'] | 'auto'): Promise<Check[]> {
+  const host = { platform: process.platform, arch: process.arch };
+  const name = selectDriver(setting ?? 'auto', host, availableDrivers(host, ctx.io.env));
+  if (name !== 'qemu') {
+    return [{ name: 'hypervisor', level: 'ok', detail: `${name} (its driver checks it when the VM starts)` }];
+  }
+  let binary = '';
+  return [
     await check('hypervisor', async () => {
-      const found = await onPath(qemuBinary);
-      return found
-        ? { level: 'ok', detail: `${qemuBinary} at ${found}` }
-        : {
-            level: 'fail',
-            detail: `${qemuBinary} not found: install QEMU (Debian: apt-get install qemu-system-x86)`,
-          };
+      binary = await resolveQemuBinary(hostArch(), ctx.io.env);
+      return { level: 'ok', detail: `qemu: ${binary}` };
     }),
     await check('accelerator', async () => {
-      const accel = await detectAccelerator(qemuBinary);
+      if (binary === '') return { level: 'fail', detail: 'no QEMU to ask' };
+      const accel = await detectAccelerator(binary);
       return { level: accel.accel === 'tcg' ? 'warn' : 'ok', detail: `${accel.accel} (${accel.reason})` };
     }),
-  );
+  ];
+}
+
+/** `dlite doctor [--json]`: what this machine needs to run the VM, one line each; exit 1 if anything fails. */
+export async function doctorCommand(cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const { paths } = ctx;
+  const { status: s, settings, daemon } = await current(ctx);
+  const checks: Check[] = [
+    settings.ok
+      ? {
+          name: 'settings',
+          level: 'ok',
+          detail: `${paths.config}: ${settings.value.cpu_count} CPU, ${settings.value.memory} GiB, hypervisor ${settings.value.hypervisor}`,
+        }
+      : { name: 'settings', level: 'fail', detail: settings.error.message },
+    // An unusable file is the settings check's failure; a usable one may still not fit this machine.
+    ...(settings.ok ? s.problems : []).map((p): Check => ({
+      name: `setting ${p.field}`,
+      level: p.severity === 'error' ? 'fail' : 'warn',
+      detail: p.message,
+    })),
+    ...(await hypervisorChecks(ctx, settings.ok ? settings.value.hypervisor : 'auto')),
+  ];
   if (process.platform === 'darwin') {
     checks.push(
       await check('kern.hv_support', async () => {
@@ -86,7 +117,7 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
       return { level: free < MIN_FREE_BYTES ? 'warn' : 'ok', detail: text };
     }),
     await check('OS image', async () => {
-      const image = await locateInstalledImage(paths, arch);
+      const image = await locateInstalledImage(paths, hostArch());
       await verifyImageDir(image.dir, image.manifest, { digests: false });
       return {
         level: 'ok',
@@ -105,19 +136,21 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
         ? { level: 'ok', detail: docker }
         : { level: 'warn', detail: 'docker CLI not found: install it to use the engine from this machine' };
     }),
+    await check('sockets', () => {
+      const long = overlongSockets(paths);
+      if (long.length > 0) {
+        return Promise.resolve({ level: 'fail', detail: `${long[0]} is too long for a unix socket` });
+      }
+      const where = paths.runLink === null ? paths.runDir : `${paths.runDir} (linked from ${paths.runLink})`;
+      return Promise.resolve({ level: 'ok', detail: where });
+    }),
+    {
+      name: 'daemon',
+      level: 'ok',
+      detail: daemon ? `pid ${s.hostPid}, VM ${s.state}` : `not running (started on demand); VM ${s.state}`,
+    },
   );
-  const client = createControlClient(paths.controlSocket);
-  const status = await client.status();
-  checks.push(
-    status.ok
-      ? {
-          name: 'control socket',
-          level: 'ok',
-          detail: `${paths.controlSocket} (VM ${status.value.state}, host pid ${status.value.hostPid})`,
-        }
-      : { name: 'control socket', level: 'ok', detail: 'no daemon running (started on demand)' },
-  );
-  if (status.ok && status.value.state === 'running') {
+  if (s.state === 'running') {
     checks.push(
       await check('docker socket', async () => {
         const pong = await new DockerApi(paths.dockerSocket).ping({ timeoutMs: 5_000 });
@@ -125,6 +158,8 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
       }),
     );
   }
-  for (const c of checks) io.out(`${MARK[c.level]} ${c.name}: ${c.detail}`);
-  return checks.some((c) => c.level === 'fail') ? 1 : 0;
+  const failed = checks.some((c) => c.level === 'fail');
+  if (cmd.options['json']) ctx.io.out(JSON.stringify({ ok: !failed, checks }, null, 2));
+  else for (const c of checks) ctx.io.out(`${MARK[c.level]} ${c.name}: ${c.detail}`);
+  return failed ? 1 : 0;
 }

@@ -1,56 +1,79 @@
+import { claimHomeEntries } from '../../core/home.js';
+import { HOME_ENTRIES } from '../../core/host/host-supervisor.js';
+import { settingsAccess } from '../../core/host/compose.js';
 import { installFromCandidates, imageSourceCandidates } from '../../core/os-image/store.js';
-import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
+import { hostArch } from '../../core/platform.js';
 import { ensureSshKey } from '../../core/ssh/keys.js';
 import { ensureDisk } from '../../core/vm/disk.js';
-import { cliPaths } from '../../core/host/connect-host.js';
-import type { CliIo } from '../commands.js';
-import { intFlag, parseFlags, UsageError } from '../flags.js';
+import type { Settings, SettingsProblem } from '../../shared/types.js';
+import { unwrap, using, type CliContext } from '../context.js';
+import { intOption, type ParsedCommand } from '../parse.js';
 
-/** The original dlite's install flags, plus `--os-image DIR`. */
-const INSTALL_FLAGS = {
-  cpus: { short: 'c', value: true },
-  memory: { short: 'm', value: true },
-  disk: { short: 'd', value: true },
-  hostname: { short: 'n', value: true },
-  share: { short: 'S', value: true },
-  'os-version': { short: 'v', value: true },
-  'os-image': { value: true },
-} as const;
+/** The settings the flags change, as a patch. */
+function overrides(cmd: ParsedCommand): Record<string, unknown> {
+  const o = cmd.options;
+  const patch: Record<string, unknown> = {};
+  const cpus = intOption(cmd.spec, 'cpus', o['cpus']);
+  const memory = intOption(cmd.spec, 'memory', o['memory']);
+  const disk = intOption(cmd.spec, 'disk', o['disk']);
+  if (cpus !== undefined) patch['cpu_count'] = cpus;
+  if (memory !== undefined) patch['memory'] = memory;
+  if (disk !== undefined) patch['disk_size'] = disk;
+  if (typeof o['hostname'] === 'string') patch['hostname'] = o['hostname'];
+  if (typeof o['share'] === 'string') patch['share'] = o['share'];
+  return patch;
+}
 
-/** `dlite install`: config, SSH key, sparse disk and OS image. Idempotent; flags change the config. */
-export async function installCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseFlags('install', args, INSTALL_FLAGS);
-  if (positional.length > 0) throw new UsageError(`dlite install: unexpected argument '${positional[0]}'`);
-  const overrides: Record<string, unknown> = {};
-  const cpus = intFlag('install', 'cpus', flags['cpus']);
-  const memory = intFlag('install', 'memory', flags['memory']);
-  const disk = intFlag('install', 'disk', flags['disk']);
-  if (cpus !== undefined) overrides['cpu_count'] = cpus;
-  if (memory !== undefined) overrides['memory'] = memory;
-  if (disk !== undefined) overrides['disk_size'] = disk;
-  if (typeof flags['hostname'] === 'string') overrides['hostname'] = flags['hostname'];
-  if (typeof flags['share'] === 'string') overrides['share'] = flags['share'];
-  const version = typeof flags['os-version'] === 'string' ? flags['os-version'] : undefined;
-  const explicitImage = typeof flags['os-image'] === 'string' ? flags['os-image'] : undefined;
+/**
+ * Writes the settings. Before any host exists this is the one direct writer of `config.json`;
+ * when a daemon already runs, the change goes through it like any other.
+ */
+async function writeSettings(
+  ctx: CliContext,
+  patch: Record<string, unknown>,
+): Promise<{ settings: Settings; problems: readonly SettingsProblem[]; note?: string }> {
+  const host = await ctx.runningHost();
+  if (host !== null) {
+    return using(host, async (api) => {
+      const update = unwrap(await api.updateSettings(patch));
+      return { settings: update.settings, problems: unwrap(await api.status()).problems };
+    });
+  }
+  const { repo, context } = settingsAccess(ctx.paths, ctx.io.env);
+  const r = await repo.init(patch, await context());
+  const note =
+    r.movedTo === undefined
+      ? undefined
+      : `The old ${ctx.paths.config} could not be used; it was kept as ${r.movedTo}` +
+        (r.uuidRecovered ? ' and its uuid was kept.' : ' (it held no valid uuid: the VM has a new one).');
+  return { settings: r.settings, problems: r.problems, ...(note ? { note } : {}) };
+}
 
-  const paths = cliPaths(io);
+/** `dlite install`: settings, SSH key, sparse disk and OS image. Idempotent; flags change the settings. */
+export async function installCommand(cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const { paths, io } = ctx;
+  const version = cmd.options['os-version'] as string | undefined;
+  const explicitImage = cmd.options['os-image'] as string | undefined;
+  const patch = overrides(cmd);
   const step = (n: number, text: string): void => io.err(`[${n}/4] ${text}`);
+  await claimHomeEntries(paths, HOME_ENTRIES);
   step(1, `Writing settings to ${paths.config}`);
-  const settings = await new SettingsRepository(paths).init(overrides, await hostValidationContext(paths));
+  const { settings, problems, note } = await writeSettings(ctx, patch);
+  if (note) io.err(`warning: ${note}`);
   step(2, 'Creating the SSH key');
   await ensureSshKey(paths);
   step(3, `Creating the ${settings.disk_size} GiB disk (sparse)`);
   await ensureDisk(paths.disk, settings.disk_size);
   step(4, 'Installing the DhyveOS image');
-  const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
   const { image, status } = await installFromCandidates(
     paths,
-    imageSourceCandidates(io.env, arch, explicitImage),
+    imageSourceCandidates(io.env, hostArch(), explicitImage),
     version,
   );
+  for (const p of problems) io.err(`${p.severity === 'error' ? 'problem' : 'warning'}: ${p.message}`);
   io.out(
     `Dlite is installed in ${paths.home}: ${settings.cpu_count} CPU, ${settings.memory} GiB memory, ${settings.disk_size} GiB disk, ` +
-      `DhyveOS ${image.manifest.version} (${status === 'cached' ? 'already present' : 'installed'}). Run 'dlite start'.`,
+      `DhyveOS ${image.manifest.version} (${status === 'cached' ? 'already present' : 'installed'}). Run '${ctx.self} start'.`,
   );
   return 0;
 }

@@ -1,57 +1,45 @@
-import { open, stat } from 'node:fs/promises';
+import type { LogLine, LogSource } from '../../shared/types.js';
+import { unwrap, using, type CliContext } from '../context.js';
+import { intOption, type ParsedCommand } from '../parse.js';
 
-import { tailLines } from '../../core/fs/tail.js';
-import { cliPaths } from '../../core/host/connect-host.js';
-import type { CliIo } from '../commands.js';
-import { parseFlags } from '../flags.js';
-
-const FOLLOW_POLL_MS = 250;
-
-/** Prints what was appended to `file` after `offset` until `signal` aborts (also across rotation). */
-async function follow(file: string, offset: number, io: CliIo, signal: AbortSignal): Promise<void> {
-  let position = offset;
-  let partial = '';
-  while (!signal.aborted) {
-    const size = (await stat(file).catch(() => null))?.size ?? 0;
-    if (size < position) position = 0;
-    if (size > position) {
-      const handle = await open(file, 'r');
-      try {
-        const buffer = Buffer.alloc(size - position);
-        await handle.read(buffer, 0, buffer.length, position);
-        position = size;
-        const lines = (partial + buffer.toString('utf8')).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) io.out(line);
-      } finally {
-        await handle.close();
-      }
-    }
-    await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
-  }
+function print(ctx: CliContext, line: LogLine): void {
+  ctx.io.out(line.time === '' ? line.text : `${line.time} ${line.text}`);
 }
 
-/** `dlite logs [-f] [--console] [-n N]`: Dlite's own log, or the VM's serial console. */
-export async function logsCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { flags } = parseFlags('logs', args, {
-    follow: { short: 'f', value: false },
-    console: { value: false },
-    lines: { short: 'n', value: true },
+/** Resolves on SIGINT or SIGTERM (the end of `dlite logs -f`). */
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
-  const n = flags['lines'] === undefined ? 200 : Number(flags['lines']);
-  if (!Number.isInteger(n) || n < 1) {
-    io.err('dlite logs: --lines must be a positive whole number');
-    return 2;
+}
+
+/**
+ * `dlite logs [-f] [--console] [-n N]`: Dlite's own log, or the VM's serial console, through the
+ * daemon (`logs`, then `onLog`); read from the files when no daemon runs.
+ */
+export async function logsCommand(cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const lines = intOption(cmd.spec, 'lines', cmd.options['lines']) ?? 200;
+  const source: LogSource = cmd.options['console'] ? 'console' : 'dlite';
+  const follow = cmd.options['follow'] === true;
+  const host = await ctx.runningHost();
+  if (host === null) {
+    const offline = await ctx.offline();
+    for (const line of unwrap(await offline.logs({ source, lines }))) print(ctx, line);
+    if (!follow) return 0;
+    const abort = new AbortController();
+    void interrupted().then(() => abort.abort());
+    await offline.followLogs(source, (l) => print(ctx, l), abort.signal);
+    return 0;
   }
-  const paths = cliPaths(io);
-  const file = flags['console'] ? paths.consoleLog : paths.dliteLog;
-  const size = (await stat(file).catch(() => null))?.size ?? 0;
-  for (const line of await tailLines(file, n)) io.out(line);
-  if (!flags['follow']) return 0;
-  const abort = new AbortController();
-  const stop = (): void => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  await follow(file, size, io, abort.signal);
-  return 0;
+  return using(host, async (api) => {
+    for (const line of unwrap(await api.logs({ source, lines }))) print(ctx, line);
+    if (!follow) return 0;
+    const off = api.onLog((l) => {
+      if (l.source === source) print(ctx, l);
+    });
+    await interrupted();
+    off();
+    return 0;
+  });
 }

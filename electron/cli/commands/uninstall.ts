@@ -1,46 +1,38 @@
 import { readdir, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 
-import { createControlClient } from '../../core/control/client.js';
-import { readHostRecord } from '../../core/host/host-lock.js';
 import { removeDockerContext } from '../../core/docker-context/docker-context.js';
+import { readHomeManifest } from '../../core/home.js';
+import { readHostRecord } from '../../core/host/host-lock.js';
 import type { DlitePaths } from '../../core/paths.js';
 import { isAlive, killProcess, processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
-import { CliError, cliPaths, unwrap } from '../../core/host/connect-host.js';
-import type { CliIo } from '../commands.js';
-import { UsageError, parseFlags } from '../flags.js';
+import { CliError, UsageError, unwrap, using, type CliContext } from '../context.js';
+import type { ParsedCommand } from '../parse.js';
 
-/** What Dlite creates in its home; nothing else there is touched. */
-const OWNED = [/^config\.json(\..+)?$/, /^disk\.img$/, /^os$/, /^ssh$/, /^run$/, /^log$/];
-
-/** Stops the VM through its host, ends a headless daemon, and kills an orphan hypervisor of this disk. */
-async function stopEverything(paths: DlitePaths): Promise<void> {
+/** Stops the VM through its daemon, ends the daemon, and kills an orphan hypervisor of this disk. */
+async function stopEverything(ctx: CliContext): Promise<void> {
+  const { paths } = ctx;
+  const host = await ctx.runningHost();
+  if (host !== null) await using(host, async (api) => unwrap(await api.stop()));
   const holder = await readHostRecord(paths.daemonPid);
-  const client = createControlClient(paths.controlSocket);
-  const status = await client.status();
-  if (status.ok) {
-    if (holder?.role === 'app') throw new CliError('Quit the Dlite menu-bar app first: it hosts this VM');
-    unwrap(await client.stop());
-  }
-  if (holder !== null && holder.role === 'daemon' && (await isAlive(holder.pid))) {
-    await killProcess(holder.pid, 40_000);
-  }
-  const vmPid = await readPidfile(paths.vmPid);
+  if (holder !== null && (await isAlive(holder.pid))) await killProcess(holder.pid, 40_000);
+  const vmPid = await readPidfile(paths.vmPid).catch(() => null);
   if (vmPid !== null && (await isAlive(vmPid)) && (await processCommandLine(vmPid))?.includes(paths.disk)) {
     await killProcess(vmPid, 10_000);
   }
 }
 
-async function confirm(io: CliIo, paths: DlitePaths): Promise<boolean> {
-  if (!io.isTty || !process.stdin.isTTY) {
+async function confirm(ctx: CliContext): Promise<boolean> {
+  if (!ctx.io.isTty || !process.stdin.isTTY) {
     throw new UsageError(
-      `dlite uninstall: this deletes the VM and its disk in ${paths.home}; pass --yes to confirm`,
+      `dlite uninstall: this deletes the VM and its disk in ${ctx.paths.home}; pass --yes to confirm`,
     );
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(
-      `Delete the Dlite VM, its disk and every Dlite file in ${paths.home}? [y/N] `,
+      `Delete the Dlite VM, its disk and every Dlite file in ${ctx.paths.home}? [y/N] `,
     );
     return /^y(es)?$/i.test(answer.trim());
   } finally {
@@ -48,23 +40,50 @@ async function confirm(io: CliIo, paths: DlitePaths): Promise<boolean> {
   }
 }
 
-/** `dlite uninstall [--yes]`: stops the VM and removes everything Dlite created. */
-export async function uninstallCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { flags } = parseFlags('uninstall', args, { yes: { short: 'y', value: false } });
-  const paths = cliPaths(io);
-  if (!flags['yes'] && !(await confirm(io, paths))) {
+/** Removes `name` from the home; for `run`, also the short run folder it links to. */
+async function removeEntry(paths: DlitePaths, name: string): Promise<void> {
+  if (name === 'run' && paths.runLink !== null) await rm(paths.runDir, { recursive: true, force: true });
+  await rm(path.join(paths.home, name), { recursive: true, force: true });
+  if (name === 'config.json') {
+    // Backups and moved-aside copies of Dlite's own file are Dlite's too.
+    for (const sibling of await readdir(paths.home).catch(() => [] as string[])) {
+      if (/^config\.json\.(bak(-v\d+)?|invalid-.+|tmp-\d+)$/.test(sibling)) {
+        await rm(path.join(paths.home, sibling), { force: true });
+      }
+    }
+  }
+}
+
+/**
+ * `dlite uninstall [--yes]`: stops the VM and removes what this home's manifest says Dlite created,
+ * and the home's docker context only when it points at this home's socket. Nothing else.
+ */
+export async function uninstallCommand(cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const { paths, io } = ctx;
+  const manifest = await readHomeManifest(paths);
+  if (manifest === null) {
+    throw new CliError(
+      `${paths.home} is not a Dlite home (it has no .dlite-manifest.json); nothing was removed`,
+    );
+  }
+  if (!cmd.options['yes'] && !(await confirm(ctx))) {
     io.err('Nothing was removed.');
     return 1;
   }
-  await stopEverything(paths);
-  const context = await removeDockerContext();
+  await stopEverything(ctx);
+  const context = await removeDockerContext({ name: paths.dockerContext, socketPath: paths.dockerSocket });
   if (context.warning) io.err(`warning: ${context.warning}`);
-  const entries = await readdir(paths.home).catch(() => [] as string[]);
-  const removed = entries.filter((name) => OWNED.some((re) => re.test(name)));
-  for (const name of removed) await rm(`${paths.home}/${name}`, { recursive: true, force: true });
-  await rmdir(paths.home).catch(() => undefined);
+  if (context.status === 'foreign') {
+    io.err(
+      `Left the docker context '${paths.dockerContext}': it points at ${context.endpoint}, not this home.`,
+    );
+  }
+  for (const name of manifest.entries) await removeEntry(paths, name);
+  await rm(paths.manifest, { force: true });
+  if (manifest.createdHome) await rmdir(paths.home).catch(() => undefined);
+  const removed = manifest.entries.length > 0 ? manifest.entries.join(', ') : 'nothing';
   io.out(
-    `Dlite is uninstalled: removed ${removed.length > 0 ? removed.join(', ') : 'nothing'} from ${paths.home}${context.removed ? " and the docker context 'dlite'" : ''}.`,
+    `Dlite is uninstalled: removed ${removed} from ${paths.home}${context.status === 'removed' ? ` and the docker context '${paths.dockerContext}'` : ''}.`,
   );
   return 0;
 }

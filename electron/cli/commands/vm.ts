@@ -1,15 +1,18 @@
 import type { DliteApi } from '../../shared/api.js';
 import type { Result } from '../../shared/errors.js';
 import type { VmStatus } from '../../shared/types.js';
-import { CliError, cliPaths, unwrap, withDaemon } from '../../core/host/connect-host.js';
-import type { CliIo } from '../commands.js';
-import { parseFlags } from '../flags.js';
+import { CliError, unwrap, using, type CliContext } from '../context.js';
+import type { ParsedCommand } from '../parse.js';
 import { createProgressView } from '../progress.js';
+import { formatStatus, isHealthy } from '../status-text.js';
 
-/** Runs a lifecycle call while showing pushed progress; prints the outcome. */
-async function lifecycle(io: CliIo, call: (api: DliteApi) => Promise<Result<VmStatus>>): Promise<VmStatus> {
-  return withDaemon(io, async (api) => {
-    const view = createProgressView(io);
+/** Runs a lifecycle call while showing pushed progress; answers the outcome. */
+async function lifecycle(
+  ctx: CliContext,
+  call: (api: DliteApi) => Promise<Result<VmStatus>>,
+): Promise<VmStatus> {
+  return using(await ctx.host(), async (api) => {
+    const view = createProgressView(ctx.io);
     const off = api.onProgress((p) => view.update(p));
     try {
       // Give the event stream a moment to attach so the first steps are shown.
@@ -22,85 +25,68 @@ async function lifecycle(io: CliIo, call: (api: DliteApi) => Promise<Result<VmSt
   });
 }
 
-function describeRunning(s: VmStatus): string[] {
+function describeRunning(s: VmStatus, ctx: CliContext): string[] {
   return [
     `Dlite is running (${s.hypervisor ?? 'vm'}, ${s.cpus} CPU, ${s.memoryGiB} GiB).`,
     `Docker: ${s.dockerEndpoint ?? '—'}`,
+    `Use it from this shell: eval "$(${ctx.self} env)"  (or: docker context use ${ctx.paths.dockerContext})`,
   ];
 }
 
-export async function startCommand(args: readonly string[], io: CliIo): Promise<number> {
-  parseFlags('start', args, {});
-  const s = await lifecycle(io, (api) => api.start());
-  for (const line of describeRunning(s)) io.out(line);
-  io.out(`Use it from this shell: eval "$(dlite env)"`);
+export async function startCommand(_cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const s = await lifecycle(ctx, (api) => api.start());
+  for (const line of describeRunning(s, ctx)) ctx.io.out(line);
   return 0;
 }
 
-export async function stopCommand(args: readonly string[], io: CliIo): Promise<number> {
-  parseFlags('stop', args, {});
-  await lifecycle(io, (api) => api.stop());
-  io.out('Dlite is stopped.');
-  return 0;
-}
-
-export async function restartCommand(args: readonly string[], io: CliIo): Promise<number> {
-  parseFlags('restart', args, {});
-  const s = await lifecycle(io, (api) => api.restart());
-  for (const line of describeRunning(s)) io.out(line);
-  return 0;
-}
-
-export function formatStatus(s: VmStatus): string[] {
-  const lines = [`state:      ${s.state}`, `hostname:   ${s.hostname}`];
-  if (s.state === 'running') {
-    lines.push(
-      `ip:         ${s.ip ?? '—'}`,
-      `docker:     ${s.dockerEndpoint ?? '—'}`,
-      `hypervisor: ${s.hypervisor ?? '—'}`,
-      `resources:  ${s.cpus} CPU, ${s.memoryGiB} GiB memory, ${s.diskGiB} GiB disk`,
-      `uptime:     ${s.uptimeSeconds ?? 0} s`,
-    );
-  }
-  if (s.failure) {
-    lines.push(`failed at:  ${s.failure.step}: ${s.failure.message}`);
-    if (s.failure.lastCommand) lines.push(`command:    ${s.failure.lastCommand}`);
-    if (s.failure.lastConsoleLines.length > 0) {
-      lines.push('console:', ...s.failure.lastConsoleLines.map((l) => `  ${l}`));
+export async function stopCommand(_cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const running = await ctx.runningHost();
+  if (running === null) {
+    // No daemon: nothing to stop, unless one crashed and left its VM running (a new one adopts it).
+    const offline = await (await ctx.offline()).status();
+    if (offline.state !== 'error') {
+      ctx.io.out('Dlite is stopped.');
+      return 0;
     }
-  }
-  return lines;
-}
-
-export async function statusCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { flags } = parseFlags('status', args, { json: { value: false } });
-  const s = await withDaemon(io, async (api) => unwrap(await api.status()));
-  if (flags['json']) io.out(JSON.stringify(s, null, 2));
-  else for (const line of formatStatus(s)) io.out(line);
-  return s.state === 'error' ? 1 : 0;
-}
-
-export async function ipCommand(args: readonly string[], io: CliIo): Promise<number> {
-  parseFlags('ip', args, {});
-  const s = await withDaemon(io, async (api) => unwrap(await api.status()));
-  if (s.state !== 'running' || s.ip === null) {
-    throw new CliError("The VM is not running: start it with 'dlite start'");
-  }
-  io.out(s.ip);
+  } else running.close();
+  await lifecycle(ctx, (api) => api.stop());
+  ctx.io.out('Dlite is stopped.');
   return 0;
 }
 
-export function envCommand(args: readonly string[], io: CliIo): Promise<number> {
-  parseFlags('env', args, {});
-  const paths = cliPaths(io);
-  io.out(`export DOCKER_HOST=unix://${paths.dockerSocket}`);
-  io.out('# Run this command to configure your shell: eval "$(dlite env)"');
-  return Promise.resolve(0);
+export async function restartCommand(_cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const s = await lifecycle(ctx, (api) => api.restart());
+  for (const line of describeRunning(s, ctx)) ctx.io.out(line);
+  return 0;
 }
 
-export async function syncClockCommand(args: readonly string[], io: CliIo): Promise<number> {
-  parseFlags('sync-clock', args, {});
-  await withDaemon(io, async (api) => unwrap(await api.syncClock()), { spawn: false });
-  io.out("The VM's clock is set from this machine's.");
+/** The status from the daemon when one runs, else from the files (never starts a daemon). */
+async function currentStatus(ctx: CliContext): Promise<VmStatus> {
+  const host = await ctx.runningHost();
+  if (host === null) return (await ctx.offline()).status();
+  return using(host, async (api) => unwrap(await api.status()));
+}
+
+export async function statusCommand(cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const s = await currentStatus(ctx);
+  if (cmd.options['json']) ctx.io.out(JSON.stringify(s, null, 2));
+  else for (const line of formatStatus(s, ctx)) ctx.io.out(line);
+  return isHealthy(s) ? 0 : 1;
+}
+
+export async function ipCommand(cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const s = await currentStatus(ctx);
+  if (s.state !== 'running' || s.ip === null) {
+    throw new CliError(`The VM is not running: start it with '${ctx.self} start'`);
+  }
+  ctx.io.out(cmd.options['json'] ? JSON.stringify({ ip: s.ip }) : s.ip);
+  return 0;
+}
+
+export async function syncClockCommand(_cmd: ParsedCommand, ctx: CliContext): Promise<number> {
+  const host = await ctx.runningHost();
+  if (host === null) throw new CliError(`The VM is not running: start it with '${ctx.self} start'`);
+  await using(host, async (api) => unwrap(await api.syncClock()));
+  ctx.io.out("The VM's clock is set from this machine's.");
   return 0;
 }

@@ -1,5 +1,9 @@
 import { isIP } from 'node:net';
 
+import { isPrintableAscii, isValidHostname, isValidUuid, shareMountProblem } from './guest-rules.js';
+
+export { isValidHostname, isValidUuid } from './guest-rules.js';
+
 /** The serial console the guest kernel writes to (x86: ttyS0, arm64 QEMU virt: ttyAMA0, vfkit: hvc0). */
 export type GuestConsole = 'ttyS0' | 'hvc0' | 'ttyAMA0';
 
@@ -44,20 +48,13 @@ const FIXED_OPTIONS = ['quiet', 'panic=1'];
 /** Longest 9p/virtiofs mount tag the guest accepts. */
 const MAX_TAG_LENGTH = 36;
 const CONSOLES: readonly GuestConsole[] = ['ttyS0', 'hvc0', 'ttyAMA0'];
+
+/** True when `name` is a console device the boot protocol knows (an image manifest's `boot.console`). */
+export function isGuestConsole(name: string): name is GuestConsole {
+  return (CONSOLES as readonly string[]).includes(name);
+}
 const SHARE_TYPES: readonly BootShare['type'][] = ['9p', 'virtiofs', 'nfs'];
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const B64URL_RE = /^[A-Za-z0-9_-]*$/;
-
-/** True for an RFC 1123 host name (dot-separated labels of letters, digits and inner hyphens; ≤ 253 bytes). */
-export function isValidHostname(name: string): boolean {
-  return name.length > 0 && name.length <= 253 && name.split('.').every((l) => LABEL_RE.test(l));
-}
-
-/** True for a uuid in 8-4-4-4-12 hex form (any case). */
-export function isValidUuid(uuid: string): boolean {
-  return UUID_RE.test(uuid);
-}
 
 function encode(value: string): string {
   return Buffer.from(value, 'utf8').toString('base64url');
@@ -82,8 +79,8 @@ function validate(p: BootParams): void {
     if (!SHARE_TYPES.includes(p.share.type)) {
       throw invalid('share.type', `must be one of ${SHARE_TYPES.join(', ')}`);
     }
-    if (p.share.source === '' || /\s/.test(p.share.source)) {
-      throw invalid('share.source', 'must be non-empty without white space');
+    if (!isPrintableAscii(p.share.source) || /\s/.test(p.share.source)) {
+      throw invalid('share.source', 'must be non-empty printable ASCII without white space');
     }
     if (p.share.type === 'nfs' && !/^[^/\s][^\s]*:\//.test(p.share.source)) {
       throw invalid('share.source', 'must be host:/path for nfs');
@@ -91,7 +88,8 @@ function validate(p: BootParams): void {
     if (p.share.type !== 'nfs' && p.share.source.length > MAX_TAG_LENGTH) {
       throw invalid('share.source', `(mount tag) must be at most ${MAX_TAG_LENGTH} characters`);
     }
-    if (!p.share.mountPoint.startsWith('/')) throw invalid('share.mountPoint', 'must be an absolute path');
+    const problem = shareMountProblem(p.share.mountPoint);
+    if (problem !== null) throw invalid('share.mountPoint', problem);
   }
   const bad = p.dns.find((d) => isIP(d) === 0);
   if (bad !== undefined) throw invalid('dns', `"${bad}" is not an IP address`);

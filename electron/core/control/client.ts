@@ -5,8 +5,31 @@ import { EVENTS_PATH, INVOKE, PUSH } from '../../shared/contract.js';
 import { err, isErrorDto, type Result } from '../../shared/errors.js';
 
 export interface ControlClient extends DliteApi {
-  /** Closes the event stream, if one is open. */
+  /** Closes the event stream and stops reconnecting it. Idempotent. */
   close(): void;
+}
+
+export interface ControlClientOptions {
+  /** First delay before re-opening a dropped event stream, ms (doubled per failure). Default 100. */
+  readonly reconnectMinMs?: number;
+  /** Longest delay between two attempts, ms. Default 5 000. */
+  readonly reconnectMaxMs?: number;
+  /**
+   * Called before a reconnect attempt when nothing listens on the socket any more (the daemon
+   * exited); e.g. starts a new daemon. Its failure is ignored: the next attempt calls it again.
+   */
+  readonly onUnreachable?: () => Promise<void>;
+}
+
+function unreachable(socketPath: string, e: NodeJS.ErrnoException): Result<never> {
+  return err(
+    'daemon-unreachable',
+    `The Dlite daemon is not running (${e.code ?? e.message} on ${socketPath})`,
+    {
+      socketPath,
+      ...(e.code ? { errno: e.code } : {}),
+    },
+  );
 }
 
 function request(socketPath: string, method: string, path: string, body?: unknown): Promise<Result<unknown>> {
@@ -40,18 +63,7 @@ function request(socketPath: string, method: string, path: string, body?: unknow
         res.on('error', (e) => resolve(err('daemon-unreachable', `Lost the Dlite daemon: ${e.message}`)));
       },
     );
-    req.on('error', (e: NodeJS.ErrnoException) =>
-      resolve(
-        err(
-          'daemon-unreachable',
-          `The Dlite daemon is not running (${e.code ?? e.message} on ${socketPath})`,
-          {
-            socketPath,
-            errno: e.code ?? null,
-          },
-        ),
-      ),
-    );
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(unreachable(socketPath, e)));
     if (payload !== undefined) req.write(payload);
     req.end();
   });
@@ -79,43 +91,82 @@ export function createSseParser(onEvent: (event: string, data: string) => void):
   };
 }
 
+const EVENT_TO_METHOD = new Map<string, PushMethod>(
+  (Object.keys(PUSH) as PushMethod[]).map((m) => [PUSH[m].event, m]),
+);
+
 /**
- * A {@link DliteApi} that talks to the process hosting the supervisor over its control socket.
- * Subscriptions share one SSE connection, opened on the first listener and closed with the last.
+ * A {@link DliteApi} that talks to the Dlite daemon over its control socket. Subscriptions share
+ * one event stream, opened with the first listener and closed with the last. When the stream drops
+ * (the daemon exited or restarted) it is re-opened by itself with backoff, every listener staying
+ * subscribed; the daemon sends its current state first on every (re)connection.
  */
-export function createControlClient(socketPath: string): ControlClient {
+export function createControlClient(socketPath: string, options: ControlClientOptions = {}): ControlClient {
+  const { reconnectMinMs = 100, reconnectMaxMs = 5_000 } = options;
   const listeners = new Map<string, Set<Listener>>();
   let stream: http.ClientRequest | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let delay = reconnectMinMs;
+  let closed = false;
 
-  const eventToMethod = new Map<string, PushMethod>(
-    (Object.keys(PUSH) as PushMethod[]).map((m) => [PUSH[m].event, m]),
-  );
-  const openStream = (): void => {
-    const parse = createSseParser((event, data) => {
-      const method = eventToMethod.get(event);
-      if (method === undefined) return;
-      let payload: unknown;
-      try {
-        payload = JSON.parse(data);
-      } catch {
-        return;
-      }
-      for (const l of listeners.get(method) ?? []) l(payload);
-    });
-    stream = http.get({ socketPath, path: EVENTS_PATH }, (res) => {
+  const total = (): number => [...listeners.values()].reduce((n, s) => n + s.size, 0);
+  const dispatch = (event: string, data: string): void => {
+    const method = EVENT_TO_METHOD.get(event);
+    if (method === undefined) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      return;
+    }
+    for (const l of [...(listeners.get(method) ?? [])]) l(payload);
+  };
+
+  const scheduleReconnect = (lastErrno: string | undefined): void => {
+    if (closed || retry !== null || total() === 0) return;
+    const wait = delay;
+    delay = Math.min(delay * 2, reconnectMaxMs);
+    retry = setTimeout(() => {
+      retry = null;
+      if (closed || total() === 0) return;
+      const gone = lastErrno === 'ECONNREFUSED' || lastErrno === 'ENOENT';
+      const before = gone && options.onUnreachable ? options.onUnreachable().catch(() => undefined) : null;
+      void Promise.resolve(before).then(openStream);
+    }, wait);
+    retry.unref();
+  };
+
+  function openStream(): void {
+    if (closed || stream !== null || total() === 0) return;
+    const parse = createSseParser(dispatch);
+    const req = http.get({ socketPath, path: EVENTS_PATH }, (res) => {
+      delay = reconnectMinMs;
       res.setEncoding('utf8');
       res.on('data', parse);
+      res.on('close', () => {
+        if (stream === req) stream = null;
+        scheduleReconnect(undefined);
+      });
     });
-    stream.on('error', () => {
-      stream = null;
+    stream = req;
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (stream === req) stream = null;
+      scheduleReconnect(e.code);
     });
+  }
+
+  const stopStream = (): void => {
+    if (retry !== null) clearTimeout(retry);
+    retry = null;
+    const s = stream;
+    stream = null;
+    s?.destroy();
   };
-  const total = (): number => [...listeners.values()].reduce((n, s) => n + s.size, 0);
 
   const api: Record<string, unknown> = {
     close: () => {
-      stream?.destroy();
-      stream = null;
+      closed = true;
+      stopStream();
       listeners.clear();
     },
   };
@@ -129,13 +180,11 @@ export function createControlClient(socketPath: string): ControlClient {
       const set = listeners.get(method) ?? new Set<Listener>();
       listeners.set(method, set);
       set.add(listener);
-      if (stream === null) openStream();
+      closed = false;
+      openStream();
       return () => {
         set.delete(listener);
-        if (total() === 0) {
-          stream?.destroy();
-          stream = null;
-        }
+        if (total() === 0) stopStream();
       };
     };
   }

@@ -11,6 +11,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ControlServer {
   readonly socketPath: string;
+  /** Client connections open now (an event stream counts while it is open). */
+  connections(): number;
+  /** Stops serving and drops every connection. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -63,6 +66,10 @@ async function handleInvoke(
   return fn.call(api, arg);
 }
 
+/**
+ * The push events as server-sent events. The current state is sent first, so a client that
+ * (re)connects sees it at once without asking.
+ */
 function serveEvents(api: DliteApi, req: http.IncomingMessage, res: http.ServerResponse): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
@@ -70,10 +77,19 @@ function serveEvents(api: DliteApi, req: http.IncomingMessage, res: http.ServerR
     connection: 'keep-alive',
   });
   res.write(': dlite events\n\n');
+  const send = (method: PushMethod, payload: unknown): void => {
+    if (!res.writableEnded) res.write(`event: ${PUSH[method].event}\ndata: ${JSON.stringify(payload)}\n\n`);
+  };
   const offs = (Object.keys(PUSH) as PushMethod[]).map((method) =>
-    (api[method] as (l: (p: unknown) => void) => () => void).call(api, (payload: unknown) => {
-      res.write(`event: ${PUSH[method].event}\ndata: ${JSON.stringify(payload)}\n\n`);
-    }),
+    (api[method] as (l: (p: unknown) => void) => () => void).call(api, (payload: unknown) =>
+      send(method, payload),
+    ),
+  );
+  void api.status().then(
+    (r) => {
+      if (r.ok) send('onState', r.value);
+    },
+    () => undefined,
   );
   req.socket.setKeepAlive(true);
   res.on('close', () => offs.forEach((off) => off()));
@@ -103,6 +119,11 @@ export async function startControlServer(api: DliteApi, socketPath: string): Pro
       (e: unknown) => sendJson(res, 500, err('internal', e instanceof Error ? e.message : String(e))),
     );
   });
+  let open = 0;
+  server.on('connection', (socket) => {
+    open += 1;
+    socket.once('close', () => (open -= 1));
+  });
   // Long operations (start) can take minutes: no request timeout on a local socket.
   server.requestTimeout = 0;
   server.headersTimeout = 0;
@@ -118,6 +139,7 @@ export async function startControlServer(api: DliteApi, socketPath: string): Pro
   await chmod(socketPath, 0o600);
   return {
     socketPath,
+    connections: () => open,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

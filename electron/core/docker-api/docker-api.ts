@@ -1,6 +1,6 @@
 import http from 'node:http';
 
-import { DockerError } from './docker-error.js';
+import { DliteError } from '../errors.js';
 import { JsonLinesParser } from './json-lines.js';
 
 /** One published or exposed port of a container, as `GET /containers/json` lists it. */
@@ -34,9 +34,9 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
-function unreachable(socketPath: string, e: unknown): DockerError {
+function unreachable(socketPath: string, e: unknown): DliteError {
   const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-  return new DockerError('docker-unreachable', `Docker is not answering on ${socketPath} (${code})`, {
+  return new DliteError('docker-unreachable', `Docker is not answering on ${socketPath} (${code})`, {
     socketPath,
   });
 }
@@ -48,7 +48,7 @@ function unreachable(socketPath: string, e: unknown): DockerError {
 export class DockerApi {
   constructor(readonly socketPath: string) {}
 
-  /** Sends one request; resolves with the status and body text, rejects with `DockerError`. */
+  /** Sends one request; resolves with the status and body text, rejects with `DliteError`. */
   request(
     method: string,
     path: string,
@@ -78,14 +78,14 @@ export class DockerApi {
       req.on('timeout', () => {
         req.destroy();
         reject(
-          new DockerError(
+          new DliteError(
             'timeout',
             `Docker did not answer ${method} ${path} within ${options.timeoutMs ?? 10_000} ms`,
           ),
         );
       });
       req.on('error', (e) => {
-        if (options.signal?.aborted) reject(new DockerError('cancelled', `Cancelled: ${method} ${path}`));
+        if (options.signal?.aborted) reject(new DliteError('cancelled', `Cancelled: ${method} ${path}`));
         else reject(unreachable(this.socketPath, e));
       });
       req.end(payload);
@@ -102,7 +102,7 @@ export class DockerApi {
       } catch {
         // not JSON: keep the text
       }
-      throw new DockerError('internal', `Docker answered ${status} to ${method} ${path}: ${message}`, {
+      throw new DliteError('internal', `Docker answered ${status} to ${method} ${path}: ${message}`, {
         status,
       });
     }
@@ -113,10 +113,7 @@ export class DockerApi {
   async ping(options: RequestOptions = {}): Promise<string> {
     const { status, body } = await this.request('GET', '/_ping', { timeoutMs: 5_000, ...options });
     if (status !== 200) {
-      throw new DockerError(
-        'docker-unreachable',
-        `Docker answered ${status} to /_ping on ${this.socketPath}`,
-      );
+      throw new DliteError('docker-unreachable', `Docker answered ${status} to /_ping on ${this.socketPath}`);
     }
     return body;
   }
@@ -139,7 +136,7 @@ export class DockerApi {
   /**
    * Streams `GET /events?filters=…`, calling `onEvent` for each event as it arrives. `onOpen` runs
    * once the engine accepted the subscription (events after it are not missed). Resolves when the
-   * engine closes the stream or `signal` aborts; rejects with `DockerError` if the stream cannot be
+   * engine closes the stream or `signal` aborts; rejects with `DliteError` if the stream cannot be
    * opened or breaks.
    */
   events(
@@ -158,7 +155,7 @@ export class DockerApi {
       const req = http.request({ socketPath: this.socketPath, method: 'GET', path, agent: false }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
-          reject(new DockerError('docker-unreachable', `Docker answered ${res.statusCode} to GET /events`));
+          reject(new DliteError('docker-unreachable', `Docker answered ${res.statusCode} to GET /events`));
           return;
         }
         onOpen?.();
@@ -173,7 +170,7 @@ export class DockerApi {
           signal.aborted
             ? resolve()
             : reject(
-                new DockerError('docker-unreachable', `The Docker event stream on ${this.socketPath} broke`),
+                new DliteError('docker-unreachable', `The Docker event stream on ${this.socketPath} broke`),
               ),
         );
       });

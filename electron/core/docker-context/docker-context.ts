@@ -1,9 +1,6 @@
 import { execa } from 'execa';
 
-import { DockerError } from '../docker-api/docker-error.js';
-
-/** The docker CLI context Dlite manages. */
-export const CONTEXT_NAME = 'dlite';
+import { DliteError } from '../errors.js';
 
 export interface DockerCliOptions {
   /** Extra environment for the docker CLI, e.g. `DOCKER_CONFIG` (process.env is inherited). */
@@ -17,34 +14,41 @@ export function dockerHost(socketPath: string): string {
   return `unix://${socketPath}`;
 }
 
-/** argv (after `docker`) creating the dlite context. */
-export function contextCreateArgs(socketPath: string): string[] {
+/** A Dlite home's docker context: its name (`dlite`, `dlite-<profile>`, …) and the home's docker.sock. */
+export interface DliteContext {
+  readonly name: string;
+  readonly socketPath: string;
+}
+
+/** argv (after `docker`) creating the context. */
+export function contextCreateArgs(ctx: DliteContext): string[] {
   return [
     'context',
     'create',
-    CONTEXT_NAME,
+    ctx.name,
     '--description',
     'Dlite',
     '--docker',
-    `host=${dockerHost(socketPath)}`,
+    `host=${dockerHost(ctx.socketPath)}`,
   ];
 }
 
-/** argv (after `docker`) pointing an existing dlite context at `socketPath`. */
-export function contextUpdateArgs(socketPath: string): string[] {
-  return ['context', 'update', CONTEXT_NAME, '--docker', `host=${dockerHost(socketPath)}`];
+/** argv (after `docker`) pointing an existing context at the home's socket. */
+export function contextUpdateArgs(ctx: DliteContext): string[] {
+  return ['context', 'update', ctx.name, '--docker', `host=${dockerHost(ctx.socketPath)}`];
 }
 
 export interface ContextResult {
   readonly status: 'created' | 'updated' | 'unchanged' | 'docker-missing';
-  /** True when `dlite` is the current context afterwards. */
+  /** True when this home's context is the current one afterwards. */
   readonly current: boolean;
   /** Set when the docker CLI is missing: show it, do not fail. */
   readonly warning?: string;
 }
 
-const MISSING_WARNING =
-  "The docker CLI was not found on PATH: install it to use Dlite's engine (context 'dlite' not configured)";
+function missingWarning(name: string): string {
+  return `The docker CLI was not found on PATH: install it to use Dlite's engine (context '${name}' not configured)`;
+}
 
 class DockerMissing extends Error {}
 
@@ -60,7 +64,7 @@ async function docker(
   });
   if (r.exitCode === undefined) {
     if ((r as { code?: string }).code === 'ENOENT') throw new DockerMissing();
-    throw new DockerError('internal', `docker ${args.join(' ')} could not run: ${r.shortMessage}`);
+    throw new DliteError('internal', `docker ${args.join(' ')} could not run: ${r.shortMessage}`);
   }
   return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
@@ -68,7 +72,7 @@ async function docker(
 async function mustSucceed(args: readonly string[], cli: DockerCliOptions): Promise<string> {
   const r = await docker(args, cli);
   if (r.exitCode !== 0) {
-    throw new DockerError(
+    throw new DliteError(
       'internal',
       `docker ${args.join(' ')} failed: ${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.exitCode}`}`,
     );
@@ -81,57 +85,70 @@ export async function currentDockerContext(cli: DockerCliOptions = {}): Promise<
   return mustSucceed(['context', 'show'], cli);
 }
 
+async function endpointOf(name: string, cli: DockerCliOptions): Promise<string | null> {
+  const inspect = await docker(['context', 'inspect', name, '--format', '{{.Endpoints.docker.Host}}'], cli);
+  return inspect.exitCode === 0 ? inspect.stdout.trim() : null;
+}
+
 /**
- * Makes the `dlite` docker context point at `socketPath` (create, or update when the endpoint
+ * Makes the home's docker context point at its socket (create, or update when the endpoint
  * differs). Switches the user's current context to it ONLY when `use` is true. Idempotent.
  * A missing docker CLI resolves with `status: 'docker-missing'` and a warning.
  */
 export async function ensureDockerContext(
-  socketPath: string,
+  ctx: DliteContext,
   options: DockerCliOptions & { readonly use: boolean },
 ): Promise<ContextResult> {
   try {
-    const inspect = await docker(
-      ['context', 'inspect', CONTEXT_NAME, '--format', '{{.Endpoints.docker.Host}}'],
-      options,
-    );
+    const endpoint = await endpointOf(ctx.name, options);
     let status: ContextResult['status'];
-    if (inspect.exitCode !== 0) {
-      await mustSucceed(contextCreateArgs(socketPath), options);
+    if (endpoint === null) {
+      await mustSucceed(contextCreateArgs(ctx), options);
       status = 'created';
-    } else if (inspect.stdout.trim() !== dockerHost(socketPath)) {
-      await mustSucceed(contextUpdateArgs(socketPath), options);
+    } else if (endpoint !== dockerHost(ctx.socketPath)) {
+      await mustSucceed(contextUpdateArgs(ctx), options);
       status = 'updated';
     } else {
       status = 'unchanged';
     }
-    if (options.use) await mustSucceed(['context', 'use', CONTEXT_NAME], options);
-    return { status, current: (await currentDockerContext(options)) === CONTEXT_NAME };
+    if (options.use) await mustSucceed(['context', 'use', ctx.name], options);
+    return { status, current: (await currentDockerContext(options)) === ctx.name };
   } catch (e) {
     if (e instanceof DockerMissing) {
-      return { status: 'docker-missing', current: false, warning: MISSING_WARNING };
+      return { status: 'docker-missing', current: false, warning: missingWarning(ctx.name) };
     }
     throw e;
   }
 }
 
+export interface ContextRemoval {
+  /** `removed`; `absent`: there was none; `foreign`: it points at another socket and was left alone. */
+  readonly status: 'removed' | 'absent' | 'foreign' | 'docker-missing';
+  /** The endpoint a `foreign` context points at. */
+  readonly endpoint?: string;
+  readonly warning?: string;
+}
+
 /**
- * Removes the `dlite` context (uninstall). When it is the current context, switches back to
- * `default` first. Idempotent; a missing docker CLI resolves with a warning.
+ * Removes the home's context (uninstall) only when it points at this home's socket. When it is
+ * the current context, switches back to `default` first. Idempotent; a missing docker CLI
+ * resolves with a warning.
  */
 export async function removeDockerContext(
+  ctx: DliteContext,
   cli: DockerCliOptions = {},
-): Promise<{ removed: boolean; warning?: string }> {
+): Promise<ContextRemoval> {
   try {
-    const inspect = await docker(['context', 'inspect', CONTEXT_NAME], cli);
-    if (inspect.exitCode !== 0) return { removed: false };
-    if ((await currentDockerContext(cli)) === CONTEXT_NAME) {
+    const endpoint = await endpointOf(ctx.name, cli);
+    if (endpoint === null) return { status: 'absent' };
+    if (endpoint !== dockerHost(ctx.socketPath)) return { status: 'foreign', endpoint };
+    if ((await currentDockerContext(cli)) === ctx.name) {
       await mustSucceed(['context', 'use', 'default'], cli);
     }
-    await mustSucceed(['context', 'rm', CONTEXT_NAME], cli);
-    return { removed: true };
+    await mustSucceed(['context', 'rm', ctx.name], cli);
+    return { status: 'removed' };
   } catch (e) {
-    if (e instanceof DockerMissing) return { removed: false, warning: MISSING_WARNING };
+    if (e instanceof DockerMissing) return { status: 'docker-missing', warning: missingWarning(ctx.name) };
     throw e;
   }
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { DockerApi } from '../docker-api/docker-api.js';
-import { DockerError } from '../docker-api/docker-error.js';
+import { DliteError } from '../errors.js';
 
 export type ForwarderState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
@@ -75,13 +75,13 @@ export abstract class ForwardBase {
   /**
    * Polls `GET /_ping` on the host socket every 200 ms until it answers `OK`, by `deadline`.
    * `check` runs before each attempt and throws when waiting longer is pointless (e.g. the process
-   * carrying the streams exited). Rejects with DockerError 'cancelled' or 'timeout'.
+   * carrying the streams exited). Rejects with DliteError 'cancelled' or 'timeout'.
    */
   protected async waitPing(deadline: number, signal: AbortSignal, check?: () => void): Promise<void> {
     const started = Date.now();
     let last = '';
     while (Date.now() < deadline) {
-      if (signal.aborted) throw new DockerError('cancelled', 'Cancelled while forwarding the Docker socket');
+      if (signal.aborted) throw new DliteError('cancelled', 'Cancelled while forwarding the Docker socket');
       check?.();
       try {
         if ((await this.api.ping({ timeoutMs: 3_000 })) === 'OK') return;
@@ -90,7 +90,7 @@ export abstract class ForwardBase {
       }
       await sleep(200, undefined, { signal }).catch(() => undefined);
     }
-    throw new DockerError(
+    throw new DliteError(
       'timeout',
       `Docker did not answer /_ping through ${this.socketPath} within ${Math.round((deadline - started) / 1000)} s${last ? ` (${last})` : ''}`,
     );

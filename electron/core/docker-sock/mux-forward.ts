@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../paths.js';
 
-import { DockerError } from '../docker-api/docker-error.js';
+import { DliteError } from '../errors.js';
 import { type DockerForward, ForwardBase } from './forward-base.js';
 import {
   type Frame,
@@ -84,7 +84,7 @@ export class MuxForwarder extends ForwardBase implements DockerForward {
 
   /**
    * Connects to the port, handshakes with the guest agent, serves the host socket and waits for
-   * `GET /_ping`. Rejects with DockerError('docker-unreachable') when the agent never answers.
+   * `GET /_ping`. Rejects with DliteError('docker-unreachable') when the agent never answers.
    */
   protected async doStart(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     this.lifetime = new AbortController();
@@ -127,10 +127,10 @@ export class MuxForwarder extends ForwardBase implements DockerForward {
   private async connect(deadline: number, signal: AbortSignal): Promise<void> {
     let last = '';
     for (;;) {
-      if (signal.aborted) throw new DockerError('cancelled', 'Cancelled while connecting to the Docker port');
+      if (signal.aborted) throw new DliteError('cancelled', 'Cancelled while connecting to the Docker port');
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new DockerError(
+        throw new DliteError(
           'docker-unreachable',
           `The VM's Docker port did not answer within ${Math.round((this.options.handshakeTimeoutMs ?? 15_000) / 1000)} s${last ? ` (${last})` : ''}`,
         );

@@ -3,11 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { execa, type ResultPromise } from 'execa';
 
+import { lastLines } from '../fs/tail.js';
 import type { DlitePaths } from '../paths.js';
 import { sshBaseArgs, type SshTarget } from '../ssh/ssh-args.js';
-import { tail } from '../ssh/ssh-error.js';
 
-import { DockerError } from '../docker-api/docker-error.js';
+import { DliteError } from '../errors.js';
 import { type DockerForward, ForwardBase } from './forward-base.js';
 
 export type { DockerForward, ForwarderState } from './forward-base.js';
@@ -125,9 +125,9 @@ export class DockerSocketForwarder extends ForwardBase implements DockerForward 
     this.current = launched;
     await this.waitPing(Date.now() + timeoutMs, signal, () => {
       if (!launched.exited()) return;
-      const why = tail(launched.stderr(), 1) || 'ssh exited';
-      throw new DockerError('docker-unreachable', `Forwarding the Docker socket over SSH failed: ${why}`, {
-        stderrTail: tail(launched.stderr()),
+      const why = lastLines(launched.stderr(), 1)[0] ?? 'ssh exited';
+      throw new DliteError('docker-unreachable', `Forwarding the Docker socket over SSH failed: ${why}`, {
+        stderrTail: lastLines(launched.stderr(), 10),
       });
     });
     await chmod(this.socketPath, 0o600);
@@ -136,7 +136,7 @@ export class DockerSocketForwarder extends ForwardBase implements DockerForward 
   private onExit(launched: Launched, code: number | null, sig: string | null): void {
     if (!Object.is(launched, this.current) || this.state !== 'running') return;
     this.options.log?.(
-      `docker socket forward exited (${sig ?? `code ${code}`}): ${tail(launched.stderr(), 1) || 'no message'}`,
+      `docker socket forward exited (${sig ?? `code ${code}`}): ${lastLines(launched.stderr(), 1)[0] ?? 'no message'}`,
     );
     this.current = undefined;
     this.setState('restarting');

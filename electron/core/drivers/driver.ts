@@ -1,5 +1,5 @@
 import type { HypervisorName } from '../../shared/types.js';
-import type { DlitePaths } from '../paths.js';
+import { DliteError } from '../errors.js';
 
 /** Guest CPU architecture, named as Debian names it. */
 export type GuestArch = 'amd64' | 'arm64';
@@ -22,7 +22,6 @@ export interface VmConfig {
   readonly share: { readonly hostPath: string; readonly tag: string } | null;
   /** Expose dockerd's TCP 2375 (unauthenticated) — only when the user opted in. */
   readonly dockerTcp: boolean;
-  readonly paths: DlitePaths;
 }
 
 export type ShareType = '9p' | 'virtiofs' | 'nfs';
@@ -40,6 +39,12 @@ export interface DriverFeatures {
   readonly needsRoot: boolean;
   /** Architectures this driver can boot on this host. */
   readonly arches: readonly GuestArch[];
+  /**
+   * The guest's Docker port (build/os/mux/PROTOCOL.md) this hypervisor offers: a virtio-serial
+   * or vsock channel served on the host socket {@link HypervisorDriver.dockerPort} answers, or
+   * `none` (docker.sock is then forwarded over SSH).
+   */
+  readonly dockerPort: 'virtio-serial' | 'vsock' | 'none';
 }
 
 export interface DriverInfo {
@@ -75,21 +80,29 @@ export interface DriverStatus {
   readonly reason?: string;
 }
 
-/** A failure a driver reports; `code` maps onto ErrorDto codes. */
-export class DriverError extends Error {
+/** A failure a driver reports, with the hypervisor command line when one failed. */
+export class DriverError extends DliteError {
+  override name = 'DriverError';
   constructor(
-    readonly code: 'driver-unavailable' | 'driver-failed' | 'timeout' | 'cancelled' | 'not-supported',
+    code: 'driver-unavailable' | 'driver-failed' | 'timeout' | 'cancelled' | 'not-supported',
     message: string,
-    readonly command?: string,
+    command?: string,
   ) {
-    super(message);
-    this.name = 'DriverError';
+    super(code, message, command === undefined ? {} : { lastCommand: command });
+  }
+
+  /** The hypervisor command line that failed, if any. */
+  get command(): string | undefined {
+    return this.details.lastCommand;
   }
 }
 
 /**
- * A hypervisor driver (Lima's shape). One instance drives one VM.
- * The supervisor only talks to this interface, so xhyve/vfkit/qemu are interchangeable.
+ * A hypervisor driver (Lima's shape). One instance drives one VM of the Dlite home it was created
+ * for (its paths are given once, to the constructor). The supervisor only talks to this interface,
+ * so xhyve/vfkit/qemu are interchangeable. What a driver can do is data in `info.features`:
+ * `forwardPort`/`removeForward` exist when `networkMode` is `user`, `dockerPort` when
+ * `features.dockerPort` is not `none`.
  */
 export interface HypervisorDriver {
   readonly info: DriverInfo;

@@ -1,11 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Settings } from '../../shared/types.js';
-import type { SshClient } from '../ssh/ssh-client.js';
-import { tail } from '../ssh/ssh-error.js';
-
 import type { DockerApi } from '../docker-api/docker-api.js';
-import { DockerError } from '../docker-api/docker-error.js';
+import { DliteError } from '../errors.js';
+import type { GuestExecutor } from '../guest/guest-executor.js';
 
 /** dockerd's config file in the guest (on the data disk; users may edit it over SSH). */
 export const DAEMON_JSON = '/etc/docker/daemon.json';
@@ -42,35 +40,28 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** Reads the guest's daemon.json: missing → `{}`; unparsable → `DockerError` naming the file. */
-export async function readDaemonJson(ssh: SshClient, signal?: AbortSignal): Promise<Record<string, unknown>> {
-  const script = `if [ -e ${DAEMON_JSON} ]; then cat ${DAEMON_JSON}; else exit 3; fi`;
-  const r = await ssh.exec(['sudo', 'sh', '-c', script], { timeoutMs: 20_000, signal });
-  if (r.exitCode === 3) return {};
-  if (r.exitCode !== 0) {
-    throw new DockerError(
-      'ssh-failed',
-      `Reading ${DAEMON_JSON} in the VM failed: ${tail(r.stderr, 1) || `exit ${r.exitCode}`}`,
-    );
-  }
-  if (r.stdout.trim() === '') return {};
+/** Reads the guest's daemon.json: missing → `{}`; unparsable → DliteError naming the file. */
+export async function readDaemonJson(
+  guest: GuestExecutor,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const text = await guest.readFile(DAEMON_JSON, signal ? { signal } : {});
+  if (text === null || text.trim() === '') return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(r.stdout);
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new DockerError(
+    throw new DliteError(
       'internal',
       `${DAEMON_JSON} in the VM is not valid JSON (${(e as Error).message}); fix it with 'dlite ssh' — Dlite left it unchanged`,
       { file: DAEMON_JSON },
     );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new DockerError(
+    throw new DliteError(
       'internal',
       `${DAEMON_JSON} in the VM is not a JSON object; fix it with 'dlite ssh' — Dlite left it unchanged`,
-      {
-        file: DAEMON_JSON,
-      },
+      { file: DAEMON_JSON },
     );
   }
   return parsed as Record<string, unknown>;
@@ -87,44 +78,29 @@ export interface DaemonConfigResult {
 
 /**
  * Writes the registry mirrors and DNS settings into the guest's daemon.json (user keys kept,
- * written atomically: temp file + mv), reloads dockerd with SIGHUP and waits (up to `timeoutMs`)
+ * written atomically by the guest executor), reloads dockerd with SIGHUP and waits (up to `timeoutMs`)
  * until `GET /info` lists exactly the configured mirrors. Idempotent: an unchanged file is not
  * rewritten. MUST NOT overwrite a daemon.json it cannot parse.
  */
 export async function applyDaemonConfig(
-  ssh: SshClient,
+  guest: GuestExecutor,
   api: DockerApi,
   settings: DaemonSettings,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<DaemonConfigResult> {
   const { timeoutMs = 15_000, signal } = options;
-  const current = await readDaemonJson(ssh, signal);
+  const opts = signal ? { signal } : {};
+  const current = await readDaemonJson(guest, signal);
   const next = buildDaemonJson(current, settings);
   const changed = JSON.stringify(next) !== JSON.stringify(current);
   const dnsNeedsRestart = JSON.stringify(next['dns']) !== JSON.stringify(current['dns']);
   if (changed) {
-    const tmp = `${DAEMON_JSON}.dlite-tmp`;
-    // sync before and after the rename: a VM killed right after a delayed-allocation write leaves
-    // an empty daemon.json, and dockerd refuses to start on it.
-    const write = `mkdir -p /etc/docker && cat > ${tmp} && chmod 0644 ${tmp} && sync && mv -f ${tmp} ${DAEMON_JSON} && sync`;
-    const w = await ssh.exec(['sudo', 'sh', '-c', write], {
-      input: `${JSON.stringify(next, null, 2)}\n`,
-      timeoutMs: 20_000,
-      signal,
-    });
-    if (w.exitCode !== 0) {
-      throw new DockerError(
-        'ssh-failed',
-        `Writing ${DAEMON_JSON} in the VM failed: ${tail(w.stderr, 1) || `exit ${w.exitCode}`}`,
-      );
-    }
-    const hup = await ssh.exec('sudo kill -HUP "$(cat /var/run/docker.pid)"', { timeoutMs: 20_000, signal });
-    if (hup.exitCode !== 0) {
-      throw new DockerError(
-        'docker-unreachable',
-        `Reloading dockerd (SIGHUP) failed: ${tail(hup.stderr, 1) || `exit ${hup.exitCode}`}`,
-      );
-    }
+    await guest.writeFile(DAEMON_JSON, `${JSON.stringify(next, null, 2)}\n`, 0o644, opts);
+    await guest.run(
+      'Reloading dockerd (SIGHUP)',
+      ['sh', '-c', 'kill -HUP "$(cat /var/run/docker.pid)"'],
+      opts,
+    );
   }
   const want = settings.registry_mirrors.map(normalizeMirror);
   const deadline = Date.now() + timeoutMs;
@@ -136,7 +112,7 @@ export async function applyDaemonConfig(
     if (Date.now() >= deadline) break;
     await sleep(250, undefined, { signal });
   }
-  throw new DockerError(
+  throw new DliteError(
     'docker-unreachable',
     `dockerd did not take the registry mirrors from ${DAEMON_JSON} (it reports [${live.join(', ')}]); see /var/log/docker.log in the VM`,
     { file: DAEMON_JSON },

@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { SshClient } from '../ssh/ssh-client.js';
-import { tail } from '../ssh/ssh-error.js';
-
 import type { DockerApi } from '../docker-api/docker-api.js';
-import { DockerError } from '../docker-api/docker-error.js';
+import { DliteError } from '../errors.js';
+import type { GuestExecutor } from '../guest/guest-executor.js';
 
 /** The guest file run-dockerd sources for DOCKER_ARGS (on the data disk; users edit it too). */
 export const DOCKER_DEFAULTS = '/etc/default/docker';
@@ -25,7 +23,7 @@ function shellSingleQuote(text: string): string {
 export function withDockerArgs(text: string, args: readonly string[]): string {
   for (const a of args) {
     if (a === '' || /\s/.test(a)) {
-      throw new DockerError('internal', `docker_args: '${a}' must be one word without spaces`);
+      throw new DliteError('internal', `docker_args: '${a}' must be one word without spaces`);
     }
   }
   const lines = text.split('\n');
@@ -45,39 +43,30 @@ export function withDockerArgs(text: string, args: readonly string[]): string {
  * answer `/_ping` running with every flag. Idempotent: unchanged args restart nothing.
  */
 export async function applyDockerArgs(
-  ssh: SshClient,
+  guest: GuestExecutor,
   api: DockerApi,
   args: readonly string[],
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<{ changed: boolean }> {
   const { timeoutMs = 90_000, signal } = options;
-  const read = await ssh.exec(['sudo', 'sh', '-c', `cat ${DOCKER_DEFAULTS} 2>/dev/null || true`], {
-    timeoutMs: 20_000,
-    signal,
-  });
-  const next = withDockerArgs(read.stdout, args);
-  if (next === read.stdout) return { changed: false };
-  // A bind-mounted file: rewrite it in place (mv would replace the inode behind the mount).
-  const tmp = '/run/dlite-default-docker.tmp';
-  const script = `cat > ${tmp} && sync && cat ${tmp} > ${DOCKER_DEFAULTS} && sync && rm -f ${tmp} && cat /var/run/docker.pid`;
-  const w = await ssh.exec(['sudo', 'sh', '-c', script], { input: next, timeoutMs: 20_000, signal });
-  if (w.exitCode !== 0) {
-    throw new DockerError(
-      'ssh-failed',
-      `Writing ${DOCKER_DEFAULTS} in the VM failed: ${tail(w.stderr, 1) || `exit ${w.exitCode}`}`,
-    );
-  }
-  const oldPid = w.stdout.trim();
-  await ssh.exec(['sudo', 'kill', oldPid], { timeoutMs: 20_000, signal });
+  const opts = signal ? { signal } : {};
+  const current = (await guest.readFile(DOCKER_DEFAULTS, opts)) ?? '';
+  const next = withDockerArgs(current, args);
+  if (next === current) return { changed: false };
+  const oldPid = (await guest.readFile('/var/run/docker.pid', opts))?.trim() ?? '';
+  // Bind-mounted from the data disk: the executor rewrites it in place.
+  await guest.writeFile(DOCKER_DEFAULTS, next, 0o644, opts);
+  if (/^\d+$/.test(oldPid)) await guest.exec(['kill', oldPid], opts);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await sleep(500, undefined, { signal });
-    const probe = await ssh.exec(
-      'pid=$(cat /var/run/docker.pid 2>/dev/null) && tr "\\0" "\\n" < /proc/$pid/cmdline && echo "pid=$pid"',
-      {
-        timeoutMs: 20_000,
-        signal,
-      },
+    const probe = await guest.exec(
+      [
+        'sh',
+        '-c',
+        'pid=$(cat /var/run/docker.pid 2>/dev/null) && tr "\\0" "\\n" < /proc/$pid/cmdline && echo "pid=$pid"',
+      ],
+      { ...opts, unprivileged: true },
     );
     const pid = /pid=(\d+)/.exec(probe.stdout)?.[1];
     if (probe.exitCode !== 0 || pid === undefined || pid === oldPid) continue;
@@ -88,7 +77,7 @@ export async function applyDockerArgs(
     );
     if (ok && args.every((a) => running.has(a))) return { changed: true };
   }
-  throw new DockerError(
+  throw new DliteError(
     'docker-unreachable',
     `dockerd did not come back with docker_args [${args.join(' ')}] within ${Math.round(timeoutMs / 1000)} s; see /var/log/docker.log in the VM`,
   );

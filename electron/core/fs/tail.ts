@@ -1,7 +1,16 @@
 import { open } from 'node:fs/promises';
 
+/** The last `max` non-blank lines of `text`, trailing white space trimmed, oldest first. */
+export function lastLines(text: string, max: number): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '')
+    .slice(-max);
+}
+
 /** The last `n` lines of a text file (reads at most `maxBytes` from its end); [] when it does not exist. */
-export async function tailLines(file: string, n: number, maxBytes = 256 * 1024): Promise<string[]> {
+export async function tailFile(file: string, n: number, maxBytes = 256 * 1024): Promise<string[]> {
   let handle;
   try {
     handle = await open(file, 'r');

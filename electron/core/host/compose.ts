@@ -1,26 +1,26 @@
-import { existsSync } from 'node:fs';
-
-import type { Settings } from '../../shared/types.js';
-import { buildKernelCmdline } from '../boot/cmdline.js';
+import type { Settings, SettingsProblem } from '../../shared/types.js';
+import { buildKernelCmdline, isGuestConsole } from '../boot/cmdline.js';
 import type { GuestArch, HypervisorDriver, VmConfig } from '../drivers/driver.js';
-import { createDriver, selectDriver } from '../drivers/registry.js';
-import { tailLines } from '../fs/tail.js';
+import { availableDrivers, createDriver, selectDriver } from '../drivers/registry.js';
+import { tailFile } from '../fs/tail.js';
 import { createGuestLink } from '../guest/guest-link.js';
 import type { Logger } from '../log/logger.js';
+import { OsImageError } from '../os-image/manifest.js';
 import { imageSourceCandidates, installFromCandidates, locateInstalledImage } from '../os-image/store.js';
 import type { DlitePaths } from '../paths.js';
+import { hostArch } from '../platform.js';
+import { SettingsError } from '../settings/errors.js';
 import { SettingsRepository, hostValidationContext } from '../settings/repository.js';
 import { ensureSshKey } from '../ssh/keys.js';
 import type { SupervisorDeps } from '../supervisor/ports.js';
 import { ensureDisk } from '../vm/disk.js';
 import { acquireDiskLock } from '../vm/lock.js';
 
-/** The 9p/virtiofs mount tag of the shared folder. */
+/** The 9p/virtiofs mount tag of the shared folder: the one place it is named. */
 export const SHARE_TAG = 'dlite-share';
 
-export function hostArch(): GuestArch {
-  return process.arch === 'arm64' ? 'arm64' : 'amd64';
-}
+/** This machine, as the driver registry sees it. */
+const HOST = { platform: process.platform, arch: process.arch };
 
 /** Finds the installed OS image, installing a locally built or bundled one on first use. */
 async function osImage(paths: DlitePaths, env: NodeJS.ProcessEnv, arch: GuestArch) {
@@ -42,16 +42,21 @@ export async function prepareVm(
   const key = await ensureSshKey(paths);
   await ensureDisk(paths.disk, settings.disk_size);
   const image = await osImage(paths, env, arch);
-  const shareType = driver.info.features.shareType;
-  const share = { hostPath: settings.share, tag: SHARE_TAG };
+  const console = image.manifest.boot.console;
+  if (!isGuestConsole(console)) {
+    throw new OsImageError(
+      'os-image-missing',
+      `${image.dir}/manifest.json: boot.console ${JSON.stringify(console)} is not a console Dlite knows (ttyS0, hvc0, ttyAMA0)`,
+    );
+  }
   const cmdline = buildKernelCmdline({
-    console: image.manifest.boot.console === 'hvc0' ? 'hvc0' : arch === 'arm64' ? 'ttyAMA0' : 'ttyS0',
+    console,
     hostname: settings.hostname,
     uuid: settings.uuid,
     sshPublicKey: key.publicKey,
     time: Math.floor(Date.now() / 1000),
     dockerTcp: settings.docker_tcp,
-    share: { type: shareType, source: SHARE_TAG, mountPoint: settings.share },
+    share: { type: driver.info.features.shareType, source: SHARE_TAG, mountPoint: settings.share },
     dns: settings.dns,
   });
   return {
@@ -64,10 +69,37 @@ export async function prepareVm(
     kernelPath: image.kernelPath,
     initrdPath: image.initrdPath,
     cmdline,
-    share,
+    share: { hostPath: settings.share, tag: SHARE_TAG },
     dockerTcp: settings.docker_tcp,
-    paths,
   };
+}
+
+/** The settings file of `paths`, with the checks of this machine (hypervisors installed included). */
+export function settingsAccess(paths: DlitePaths, env: NodeJS.ProcessEnv = process.env) {
+  const repo = new SettingsRepository(paths);
+  const context = () => hostValidationContext(paths, availableDrivers(HOST, env));
+  return {
+    repo,
+    context,
+    /** What is wrong with the stored settings, the file itself included; never rejects. */
+    problems: async (): Promise<SettingsProblem[]> => {
+      try {
+        return [...(await repo.inspect(await context())).problems];
+      } catch (e) {
+        const field = e instanceof SettingsError ? (e.field ?? 'settings') : 'settings';
+        return [{ field, message: e instanceof Error ? e.message : String(e), severity: 'error' }];
+      }
+    },
+  };
+}
+
+/** The driver that `hypervisor` selects on this machine, for the home at `paths`. */
+export function driverFor(
+  paths: DlitePaths,
+  hypervisor: Settings['hypervisor'],
+  env: NodeJS.ProcessEnv,
+): HypervisorDriver {
+  return createDriver(selectDriver(hypervisor, HOST, availableDrivers(HOST, env)), paths);
 }
 
 /** The real dependencies of a supervisor for the Dlite home at `paths`. */
@@ -76,29 +108,24 @@ export function composeSupervisorDeps(
   logger: Logger,
   env: NodeJS.ProcessEnv = process.env,
 ): SupervisorDeps {
-  const repo = new SettingsRepository(paths);
-  const makeDriver = (settings: Settings): HypervisorDriver =>
-    createDriver(
-      selectDriver(settings.hypervisor, { platform: process.platform, arch: process.arch }),
-      paths,
-    );
+  const { repo, context, problems } = settingsAccess(paths, env);
   return {
     paths,
     logger,
     loadSettings: async () => {
-      const ctx = await hostValidationContext(paths);
+      const ctx = await context();
+      const loaded = await repo.load(ctx);
+      if (loaded.existed) return loaded;
       // The first start writes the defaults, so the generated uuid (MAC, host key pin) is kept.
-      return existsSync(paths.config) ? repo.load(ctx) : repo.init({}, ctx);
+      const written = await repo.update({}, ctx);
+      return { settings: written.settings, problems: written.problems };
     },
+    settingsProblems: problems,
     updateSettings: async (patch) => {
-      const r = await repo.update(patch, await hostValidationContext(paths));
-      return {
-        settings: r.settings,
-        restartRequired: [...r.changes.restartRequired],
-        live: [...r.changes.live],
-      };
+      const r = await repo.update(patch, await context());
+      return { settings: r.settings, changed: r.changes.changed };
     },
-    createDriver: makeDriver,
+    createDriver: (settings) => driverFor(paths, settings.hypervisor, env),
     prepare: (settings, driver) => prepareVm(paths, settings, driver, env),
     lockDisk: () => acquireDiskLock(paths.diskLock, paths.disk),
     connectGuest: (endpoint, settings, driver) =>
@@ -110,12 +137,12 @@ export function composeSupervisorDeps(
         logger,
         dockerTransport: env['DLITE_DOCKER_TRANSPORT'] === 'ssh' ? 'ssh' : 'auto',
       }),
-    consoleTail: (n) => tailLines(paths.consoleLog, n),
+    consoleTail: (n) => tailFile(paths.consoleLog, n),
     orphanPid: async () => {
       // The driver knows its pidfile and checks the pid really is its hypervisor for this disk.
-      if (!existsSync(paths.config)) return null;
-      const settings = await repo.load(await hostValidationContext(paths));
-      const status = await makeDriver(settings).inspect();
+      // Settings that cannot be read still leave a VM to find: look with the automatic choice.
+      const settings = await repo.inspect(await context()).catch(() => null);
+      const status = await driverFor(paths, settings?.settings.hypervisor ?? 'auto', env).inspect();
       // A broken (unresponsive) one is returned too: recovery adopts it or stops it.
       return status.state !== 'stopped' && status.pid !== null ? status.pid : null;
     },

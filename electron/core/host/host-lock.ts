@@ -1,27 +1,26 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
+import { DliteError } from '../errors.js';
 import { waitGone } from '../vm/pidfile.js';
 
 /** A holder killed a moment ago may still be exiting: wait this long before calling it busy, ms. */
 const HOLDER_EXIT_GRACE_MS = 1_000;
 
-/** Who hosts the supervisor of a Dlite home. */
-export type HostRole = 'daemon' | 'app';
-
+/** The `dlite daemon` hosting a Dlite home (`run/daemon.pid`). */
 export interface HostRecord {
   readonly pid: number;
-  readonly role: HostRole;
   readonly startedAt: string;
 }
 
-export class HostBusyError extends Error {
-  readonly code = 'daemon-already-running' as const;
+export class HostBusyError extends DliteError {
+  override name = 'HostBusyError';
   constructor(readonly holder: HostRecord) {
     super(
-      `Dlite is already running here: the ${holder.role === 'app' ? 'menu-bar app' : 'dlite daemon'} (pid ${holder.pid}) hosts this VM`,
+      'daemon-already-running',
+      `Dlite is already running here: the dlite daemon (pid ${holder.pid}) hosts this VM`,
+      { pid: holder.pid },
     );
-    this.name = 'HostBusyError';
   }
 }
 
@@ -29,8 +28,8 @@ export class HostBusyError extends Error {
 export async function readHostRecord(file: string): Promise<HostRecord | null> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<HostRecord>;
-    if (typeof parsed.pid !== 'number' || (parsed.role !== 'daemon' && parsed.role !== 'app')) return null;
-    return { pid: parsed.pid, role: parsed.role, startedAt: String(parsed.startedAt ?? '') };
+    if (typeof parsed.pid !== 'number') return null;
+    return { pid: parsed.pid, startedAt: String(parsed.startedAt ?? '') };
   } catch {
     return null;
   }
@@ -42,12 +41,12 @@ export interface HostLock {
 }
 
 /**
- * Exactly one process per Dlite home hosts the supervisor. Creates `file` with O_EXCL;
- * a record left by a dead process is removed and the lock taken; a live holder → {@link HostBusyError}.
+ * Exactly one daemon per Dlite home. Creates `file` with O_EXCL; a record left by a dead process
+ * is removed and the lock taken; a live holder → {@link HostBusyError}.
  */
-export async function acquireHostLock(file: string, role: HostRole): Promise<HostLock> {
+export async function acquireHostLock(file: string): Promise<HostLock> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const record: HostRecord = { pid: process.pid, role, startedAt: new Date().toISOString() };
+  const record: HostRecord = { pid: process.pid, startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt += 1) {
     try {
       const handle = await open(file, 'wx', 0o600);
@@ -74,5 +73,5 @@ export async function acquireHostLock(file: string, role: HostRole): Promise<Hos
     // Stale (dead holder) or half-written: remove and try again. O_EXCL arbitrates a race.
     await rm(file, { force: true });
   }
-  throw new Error(`Could not take the host lock ${file}`);
+  throw new DliteError('internal', `Could not take the host lock ${file}`, { file });
 }

@@ -1,45 +1,104 @@
-import { createSupervisorApi } from './supervisor-api.js';
+import type { DliteApi } from '../../shared/api.js';
 import { startControlServer } from '../control/server.js';
+import { claimHomeEntries, ensureRunDir } from '../home.js';
 import { createFileLogger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { composeSupervisorDeps } from './compose.js';
-import { HostBusyError, acquireHostLock } from './host-lock.js';
+import { acquireHostLock } from './host-lock.js';
+import { createSupervisorApi } from './supervisor-api.js';
+
+/** What a host may create in a Dlite home (besides `run`), recorded before it does. */
+export const HOME_ENTRIES = ['config.json', 'disk.img', 'os', 'ssh', 'log'] as const;
+
+/** A daemon started on demand exits after the VM has been stopped this long with no client, ms. */
+export const IDLE_EXIT_MS = 5 * 60_000;
+
+export interface HostSupervisorOptions {
+  /** Environment for drivers, the OS image lookup and `DLITE_DOCKER_TRANSPORT` (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Never exit for being idle (`dlite daemon --keep-alive`, what a login agent runs). */
+  readonly keepAlive?: boolean;
+  /** With the VM not running and no client connected for this long, the host ends (default {@link IDLE_EXIT_MS}). */
+  readonly idleExitMs?: number;
+}
+
+/** A running host of one Dlite home: the supervisor, served on the home's control socket. */
+export interface HostedSupervisor {
+  /** The API the control socket serves (for a host that also uses it in-process). */
+  readonly api: DliteApi;
+  /** Settles once the host has ended: `idle` when it left for being unused, `closed` after {@link close}. */
+  readonly ended: Promise<'idle' | 'closed'>;
+  /**
+   * Stops serving, releases the home and ends. `stopVm` (default true) powers the VM off first;
+   * false leaves it running for the next host to adopt. Idempotent.
+   */
+  close(opts?: { stopVm?: boolean }): Promise<void>;
+}
 
 /**
- * `dlite daemon --foreground`: hosts the supervisor headless and serves the control socket until
- * SIGTERM/SIGINT, then stops the VM gracefully. Adopts (or cleans up) a VM left by a crashed host.
- * Resolves with the process exit code.
+ * Hosts the Dlite home at `paths`: takes the host lock (rejects with `daemon-already-running` when
+ * another daemon holds it), serves the control socket, and adopts (or cleans up) a VM left running
+ * by a host that crashed. Settings problems never end it: they are reported by `status` and refused
+ * by `start`. Unless `keepAlive`, it ends by itself once the VM has not been running and no client
+ * has been connected for `idleExitMs`.
  */
-export async function runDaemon(
+export async function hostSupervisor(
   paths: DlitePaths,
-  env: NodeJS.ProcessEnv,
-  err: (line: string) => void,
-): Promise<number> {
+  opts: HostSupervisorOptions = {},
+): Promise<HostedSupervisor> {
+  await ensureRunDir(paths);
+  await claimHomeEntries(paths, HOME_ENTRIES);
   const logger = createFileLogger(paths.dliteLog);
-  let lock;
+  const lock = await acquireHostLock(paths.daemonPid);
+  const supervisor = new Supervisor(composeSupervisorDeps(paths, logger, opts.env));
+  const api = createSupervisorApi({ supervisor, paths, logger });
+  let server;
   try {
-    lock = await acquireHostLock(paths.daemonPid, 'daemon');
+    server = await startControlServer(api, paths.controlSocket);
   } catch (e) {
-    if (e instanceof HostBusyError) {
-      err(`dlite daemon: ${e.message}`);
-      return 1;
-    }
+    await lock.release();
     throw e;
   }
-  const supervisor = new Supervisor(composeSupervisorDeps(paths, logger, env));
-  const api = createSupervisorApi({ supervisor, paths, logger });
-  const server = await startControlServer(api, paths.controlSocket);
-  logger.info(`daemon ${process.pid} serving ${paths.controlSocket}`);
+  logger.info(`daemon ${process.pid} serving ${paths.controlSocket}${opts.keepAlive ? ' (keep-alive)' : ''}`);
+
+  let resolveEnded: (why: 'idle' | 'closed') => void = () => undefined;
+  const ended = new Promise<'idle' | 'closed'>((r) => (resolveEnded = r));
+  let closing: Promise<void> | null = null;
+  let idleTimer: NodeJS.Timeout | null = null;
+  const shutdown = (why: 'idle' | 'closed', stopVm: boolean): Promise<void> => {
+    closing ??= (async () => {
+      if (idleTimer !== null) clearInterval(idleTimer);
+      logger.info(
+        why === 'idle'
+          ? 'idle: no VM and no client; exiting'
+          : `shutting down${stopVm ? ' (stopping the VM)' : ''}`,
+      );
+      await supervisor.dispose({ stopVm });
+      await server.close();
+      await lock.release();
+      resolveEnded(why);
+    })();
+    return closing;
+  };
+
+  const idleExitMs = opts.idleExitMs ?? IDLE_EXIT_MS;
+  if (!opts.keepAlive) {
+    let lastUsed = Date.now();
+    idleTimer = setInterval(
+      () => {
+        const state = supervisor.status().state;
+        if (server.connections() > 0 || (state !== 'stopped' && state !== 'error')) {
+          lastUsed = Date.now();
+        } else if (Date.now() - lastUsed >= idleExitMs) {
+          void shutdown('idle', false);
+        }
+      },
+      Math.max(100, Math.min(10_000, Math.floor(idleExitMs / 10))),
+    );
+  }
+
   const recovered = await supervisor.recover();
   if (!recovered.ok) logger.warn(`recovering the previous VM: ${recovered.error.message}`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  logger.info(`${signal}: stopping the VM and exiting`);
-  await supervisor.dispose({ stopVm: true });
-  await server.close();
-  await lock.release();
-  return 0;
+  return { api, ended, close: (o = {}) => shutdown('closed', o.stopVm ?? true) };
 }

@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { GuestArch } from '../drivers/driver.js';
+import { DliteError } from '../errors.js';
 
 /** `manifest.json` written by `build/os/build.sh`. */
 export interface OsManifest {
@@ -16,13 +17,11 @@ export interface OsManifest {
   readonly files: Readonly<Record<string, { readonly size: number; readonly sha256: string }>>;
 }
 
-export class OsImageError extends Error {
-  constructor(
-    readonly code: 'os-image-missing' | 'image-digest-mismatch' | 'download-failed',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'OsImageError';
+/** A missing, corrupt or undownloadable OS image. */
+export class OsImageError extends DliteError {
+  override name = 'OsImageError';
+  constructor(code: 'os-image-missing' | 'image-digest-mismatch' | 'download-failed', message: string) {
+    super(code, message);
   }
 }
 

@@ -11,12 +11,6 @@ export function formatCommand(cmd: string, args: readonly string[]): string {
   return [cmd, ...args].map(quoteArg).join(' ');
 }
 
-/** The last `max` non-empty lines of `text`. */
-export function tailLines(text: string, max: number): string[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  return lines.slice(-max);
-}
-
 /** A bounded buffer of the last lines written to it (a stderr ring). Partial lines are held until complete. */
 export class LineRing {
   private readonly lines: string[] = [];

@@ -1,6 +1,9 @@
 import { execa } from 'execa';
 
-import { formatCommand, tailLines } from './format.js';
+import { DliteError } from '../errors.js';
+import { lastLines } from '../fs/tail.js';
+
+import { formatCommand } from './format.js';
 
 export { formatCommand } from './format.js';
 
@@ -30,8 +33,12 @@ export type CommandFailure = 'exit' | 'signal' | 'timeout' | 'cancelled' | 'spaw
 /** Lines of stderr kept on a {@link CommandError}. */
 export const STDERR_TAIL_LINES = 20;
 
-/** A command that could not run or did not exit 0. The message is one line naming the command. */
-export class CommandError extends Error {
+/**
+ * A command that could not run or did not exit 0. The message is one line naming the command.
+ * Unclassified (`internal`, or `cancelled`/`timeout`): the caller's step gives it its code.
+ */
+export class CommandError extends DliteError {
+  override name = 'CommandError';
   constructor(
     /** The command line, printable and shell-quoted (for logs and FailureDetails.lastCommand). */
     readonly command: string,
@@ -42,8 +49,11 @@ export class CommandError extends Error {
     readonly stderrTail: readonly string[],
     detail: string,
   ) {
-    super(`${command}: ${detail}`);
-    this.name = 'CommandError';
+    super(
+      reason === 'cancelled' ? 'cancelled' : reason === 'timeout' ? 'timeout' : 'internal',
+      `${command}: ${detail}`,
+      { lastCommand: command, stderrTail },
+    );
   }
 }
 
@@ -69,7 +79,7 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   const stderr = String(result.stderr ?? '');
   if (!result.failed && result.exitCode === 0) return { stdout, stderr, exitCode: 0 };
 
-  const tail = tailLines(stderr, STDERR_TAIL_LINES);
+  const tail = lastLines(stderr, STDERR_TAIL_LINES);
   const exitCode = result.exitCode ?? null;
   const signal = result.signal ?? null;
   const last = tail.at(-1);

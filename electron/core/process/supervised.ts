@@ -3,8 +3,8 @@ import { closeSync, openSync } from 'node:fs';
 
 import { execa } from 'execa';
 
-import { tailLines as readLastLines } from '../fs/tail.js';
-import { formatCommand, LineRing, tailLines } from './format.js';
+import { lastLines, tailFile } from '../fs/tail.js';
+import { formatCommand, LineRing } from './format.js';
 
 /** How a long-running child ended. */
 export interface ChildExit {
@@ -141,8 +141,8 @@ export async function spawnDetached(
 
 /** The last `lines` non-empty lines of a file, reading at most its final `maxBytes`; [] if unreadable. */
 export function readFileTail(file: string, lines: number, maxBytes = 64 * 1024): Promise<string[]> {
-  return readLastLines(file, Number.MAX_SAFE_INTEGER, maxBytes).then(
-    (all) => tailLines(all.join('\n'), lines),
+  return tailFile(file, Number.MAX_SAFE_INTEGER, maxBytes).then(
+    (all) => lastLines(all.join('\n'), lines),
     () => [],
   );
 }

@@ -16,7 +16,6 @@ export const DOCKERD_FLAGS: Readonly<Record<string, 'value' | 'boolean'>> = {
   '--default-runtime': 'value',
   '--default-shm-size': 'value',
   '--default-ulimit': 'value',
-  '--dns': 'value',
   '--dns-opt': 'value',
   '--dns-search': 'value',
   '--experimental': 'boolean',
@@ -39,10 +38,18 @@ export const DOCKERD_FLAGS: Readonly<Record<string, 'value' | 'boolean'>> = {
   '--max-concurrent-uploads': 'value',
   '--max-download-attempts': 'value',
   '--mtu': 'value',
-  '--registry-mirror': 'value',
   '--shutdown-timeout': 'value',
   '--storage-opt': 'value',
   '--userland-proxy': 'boolean',
+};
+
+/**
+ * Flags Dlite writes to daemon.json from a setting: dockerd refuses to start when a directive is
+ * given both as a flag and in daemon.json, so these point at the setting instead.
+ */
+const SETTING_FLAGS: Readonly<Record<string, string>> = {
+  '--registry-mirror': 'registry_mirrors',
+  '--dns': 'dns',
 };
 
 /** Flags refused with a specific reason, so the message says why rather than "unknown". */
@@ -89,6 +96,10 @@ export function checkDockerArgs(args: readonly string[]): string | null {
     const name = eq < 0 ? arg : arg.slice(0, eq);
     if (!name.startsWith('-')) return `${describe(arg)} is not a flag (expected --flag or --flag=value)`;
     if (MANAGED_FLAGS.has(name)) return `${name} is managed by Dlite and cannot be set`;
+    const setting = SETTING_FLAGS[name];
+    if (setting !== undefined) {
+      return `${name} cannot be given here (dockerd refuses it both as a flag and in daemon.json); use the ${setting} setting instead`;
+    }
     const kind = DOCKERD_FLAGS[name];
     if (kind === undefined) {
       return `${name} is not an allowed dockerd flag (allowed: ${Object.keys(DOCKERD_FLAGS).join(', ')})`;

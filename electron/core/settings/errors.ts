@@ -1,10 +1,9 @@
-/** One invalid field: `message` already starts with the field name and states the allowed range. */
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
+import type { FieldError } from '../../shared/errors.js';
+import { DliteError } from '../errors.js';
 
-export type SettingsErrorCode = 'config-unreadable' | 'invalid-settings';
+export type { FieldError } from '../../shared/errors.js';
+
+export type SettingsErrorCode = 'config-unreadable' | 'invalid-settings' | 'disk-full';
 
 export interface SettingsErrorInit {
   /** The config file concerned, when there is one. */
@@ -15,37 +14,44 @@ export interface SettingsErrorInit {
   readonly movedTo?: string;
   /** Every field error (update/init report all of them). */
   readonly errors?: readonly FieldError[];
+  /** The errno of a failed read or write. */
+  readonly errno?: string;
 }
 
 /**
  * A settings file that cannot be used, or a rejected change. `message` is one line naming the
- * file (when there is one) and the field. Maps 1:1 onto an `ErrorDto` with the same `code`.
+ * file (when there is one) and the field; the same facts are in `details` for the UI.
  */
-export class SettingsError extends Error {
-  override readonly name = 'SettingsError';
-  readonly code: SettingsErrorCode;
-  readonly file: string | undefined;
-  readonly field: string | undefined;
-  readonly movedTo: string | undefined;
-  readonly errors: readonly FieldError[];
+export class SettingsError extends DliteError {
+  override name = 'SettingsError';
 
   constructor(code: SettingsErrorCode, message: string, init: SettingsErrorInit = {}) {
-    super(message);
-    this.code = code;
-    this.file = init.file;
-    this.field = init.field ?? init.errors?.[0]?.field;
-    this.movedTo = init.movedTo;
-    this.errors = init.errors ?? [];
+    const field = init.field ?? init.errors?.[0]?.field;
+    super(code, message, {
+      ...(init.file === undefined ? {} : { file: init.file }),
+      ...(field === undefined ? {} : { field }),
+      ...(init.movedTo === undefined ? {} : { movedTo: init.movedTo }),
+      ...(init.errors === undefined || init.errors.length === 0
+        ? {}
+        : { errors: init.errors.map((e) => ({ field: e.field, message: e.message })) }),
+      ...(init.errno === undefined ? {} : { errno: init.errno }),
+    });
   }
 
-  /** JSON-serializable details for an `ErrorDto`. */
-  toDetails(): Record<string, unknown> {
-    return {
-      ...(this.file === undefined ? {} : { file: this.file }),
-      ...(this.field === undefined ? {} : { field: this.field }),
-      ...(this.movedTo === undefined ? {} : { movedTo: this.movedTo }),
-      ...(this.errors.length === 0 ? {} : { errors: this.errors.map((e) => ({ ...e })) }),
-    };
+  get file(): string | undefined {
+    return this.details.file;
+  }
+
+  get field(): string | undefined {
+    return this.details.field;
+  }
+
+  get movedTo(): string | undefined {
+    return this.details.movedTo;
+  }
+
+  get errors(): readonly FieldError[] {
+    return this.details.errors ?? [];
   }
 }
 

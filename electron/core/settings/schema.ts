@@ -59,6 +59,12 @@ export const SETTINGS_KEYS: readonly SettingsKey[] = SETTINGS_FILE_KEYS.filter(
 /** Largest disk image accepted, in GiB. */
 export const MAX_DISK_GIB = 2048;
 
+/** The most CPUs any setting may ask for, whatever the machine (a host check narrows it). */
+export const MAX_CPUS = 256;
+
+/** The most memory any setting may ask for, in GiB, whatever the machine (a host check narrows it). */
+export const MAX_MEMORY_GIB = 4096;
+
 /** The VM memory ceiling on this host in GiB: all of it but 1 GiB for macOS, at least 1. */
 export function maxMemoryGiB(host: HostFacts): number {
   return Math.max(1, Math.floor(host.memoryGiB) - 1);
@@ -94,9 +100,16 @@ export function defaultSettings(host: HostFacts): Settings {
   };
 }
 
-/** `settings` as `config.json` text: keys in {@link SETTINGS_FILE_KEYS} order, 2-space JSON, trailing newline. */
-export function serializeSettings(settings: Settings): string {
+/**
+ * `settings` as `config.json` text: keys in {@link SETTINGS_FILE_KEYS} order, then the `unknown`
+ * keys the file had (kept as they were), 2-space JSON, trailing newline.
+ */
+export function serializeSettings(
+  settings: Settings,
+  unknown: Readonly<Record<string, unknown>> = {},
+): string {
   const ordered: Record<string, unknown> = {};
   for (const key of SETTINGS_FILE_KEYS) ordered[key] = settings[key];
+  for (const [key, value] of Object.entries(unknown)) if (!(key in ordered)) ordered[key] = value;
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

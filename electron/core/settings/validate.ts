@@ -1,14 +1,16 @@
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import path from 'node:path';
 
-import { HYPERVISORS, type Settings } from '../../shared/types.js';
+import { HYPERVISORS, type HypervisorName, type Settings } from '../../shared/types.js';
+import { isValidHostname, isValidUuid, shareMountProblem } from '../boot/guest-rules.js';
 
 import { checkDockerArgs } from './dockerd-flags.js';
 import type { FieldError } from './errors.js';
 import {
   CURRENT_SCHEMA_VERSION,
+  MAX_CPUS,
   MAX_DISK_GIB,
+  MAX_MEMORY_GIB,
   SETTINGS_FILE_KEYS,
   SETTINGS_KEYS,
   maxMemoryGiB,
@@ -24,16 +26,28 @@ export interface ValidationContext {
   readonly currentDiskBytes: number | null;
   /** True when `p` is an existing directory. Defaults to a `statSync` check. */
   readonly pathExists?: (p: string) => boolean;
+  /** Hypervisors installed on this machine; unchecked when absent. */
+  readonly availableHypervisors?: ReadonlySet<HypervisorName>;
 }
 
+/**
+ * A file's settings after validation. `problems` are values that are valid settings but do not fit
+ * this machine (more memory or CPUs than it has, a share that is not mounted, a hypervisor that is
+ * not installed): the file is kept as it is, `start` refuses them and `status`/`doctor` show them.
+ * `unknown` holds keys this Dlite does not know, kept as they are.
+ */
 export type ValidationResult =
-  { readonly ok: true; readonly settings: Settings } | { readonly ok: false; readonly errors: FieldError[] };
+  | {
+      readonly ok: true;
+      readonly settings: Settings;
+      readonly problems: FieldError[];
+      readonly unknown: Readonly<Record<string, unknown>>;
+    }
+  | { readonly ok: false; readonly errors: FieldError[] };
 
 const GIB = 2 ** 30;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
-
-type Check = (value: unknown, ctx: ValidationContext) => string | null;
+type Check = (value: unknown) => string | null;
+type HostCheck<K extends keyof Settings> = (value: Settings[K], ctx: ValidationContext) => string | null;
 
 function isDirectory(p: string): boolean {
   try {
@@ -68,10 +82,7 @@ function stringList(value: unknown, item: (s: string) => string | null): string 
   return null;
 }
 
-/** RFC 1123 host name, case-insensitive: dot-separated labels of 1–63 [a-z0-9-], ≤ 253 in all. */
-export function isValidHostname(name: string): boolean {
-  return name.length <= 253 && name.split('.').every((label) => HOST_LABEL.test(label));
-}
+export { isValidHostname } from '../boot/guest-rules.js';
 
 function mirror(url: string): string | null {
   const rule = 'must be an http:// or https:// URL without credentials';
@@ -87,37 +98,25 @@ function mirror(url: string): string | null {
   return null;
 }
 
+/** The form of each value: type, range independent of this machine, and what the guest accepts. */
 const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
   schema_version: (v) => (v === CURRENT_SCHEMA_VERSION ? null : `must be ${CURRENT_SCHEMA_VERSION}`),
-  uuid: (v) => (typeof v === 'string' && UUID.test(v) ? null : 'must be a UUID (8-4-4-4-12 hex digits)'),
-  cpu_count: (v, { host }) =>
-    integerIn(v, 1, host.cpus)
+  uuid: (v) => (typeof v === 'string' && isValidUuid(v) ? null : 'must be a UUID (8-4-4-4-12 hex digits)'),
+  cpu_count: (v) => (integerIn(v, 1, MAX_CPUS) ? null : `must be an integer between 1 and ${MAX_CPUS}`),
+  memory: (v) =>
+    integerIn(v, 1, MAX_MEMORY_GIB)
       ? null
-      : `must be an integer between 1 and ${host.cpus} (${machine(host)} has ${host.cpus} core${host.cpus === 1 ? '' : 's'})`,
-  memory: (v, { host }) => {
-    const max = maxMemoryGiB(host);
-    return integerIn(v, 1, max)
-      ? null
-      : `must be an integer number of GiB between 1 and ${max} (${machine(host)} has ${Math.round(host.memoryGiB)} GiB; 1 GiB stays with the host)`;
-  },
-  disk_size: (v, { currentDiskBytes }) => {
-    const current = currentDiskBytes === null ? 0 : Math.ceil(currentDiskBytes / GIB);
-    const min = Math.max(1, current);
-    if (integerIn(v, min, MAX_DISK_GIB)) return null;
-    const why = current > 0 ? ` (the disk image is already ${current} GiB and cannot shrink)` : '';
-    return `must be an integer number of GiB between ${min} and ${MAX_DISK_GIB}${why}`;
-  },
+      : `must be an integer number of GiB between 1 and ${MAX_MEMORY_GIB}`,
+  disk_size: (v) =>
+    integerIn(v, 1, MAX_DISK_GIB) ? null : `must be an integer number of GiB between 1 and ${MAX_DISK_GIB}`,
   hostname: (v) =>
     typeof v === 'string' && isValidHostname(v)
       ? null
       : `must be a host name of dot-separated labels of 1-63 letters, digits or '-' (not starting or ending with '-'), at most 253 characters, got ${JSON.stringify(v)}`,
-  share: (v, ctx) => {
-    if (typeof v !== 'string' || !path.isAbsolute(v)) {
-      return `must be the absolute path of an existing directory, got ${JSON.stringify(v)}`;
-    }
-    return (ctx.pathExists ?? isDirectory)(v)
-      ? null
-      : `must be the absolute path of an existing directory; ${JSON.stringify(v)} is not one`;
+  share: (v) => {
+    if (typeof v !== 'string') return `must be the absolute path of a folder, got ${JSON.stringify(v)}`;
+    const problem = shareMountProblem(v);
+    return problem === null ? null : `${problem}, got ${JSON.stringify(v)}`;
   },
   hypervisor: (v) =>
     typeof v === 'string' && (HYPERVISORS as readonly string[]).includes(v)
@@ -135,17 +134,57 @@ const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
   use_docker_context: boolean,
 };
 
+/** Whether a valid value fits this machine. A misfit is a problem, never a reason to drop the file. */
+const HOST_CHECKS: { [K in keyof Settings]?: HostCheck<K> } = {
+  cpu_count: (v, { host }) =>
+    v <= host.cpus
+      ? null
+      : `is ${v}, more than ${machine(host)} has (${host.cpus} core${host.cpus === 1 ? '' : 's'}); use 1 to ${host.cpus}`,
+  memory: (v, { host }) => {
+    const max = maxMemoryGiB(host);
+    return v <= max
+      ? null
+      : `is ${v} GiB, more than ${machine(host)} can give (${Math.round(host.memoryGiB)} GiB, 1 GiB stays with the host); use 1 to ${max}`;
+  },
+  disk_size: (v, { currentDiskBytes }) => {
+    const current = currentDiskBytes === null ? 0 : Math.ceil(currentDiskBytes / GIB);
+    return v >= current
+      ? null
+      : `is ${v} GiB, but the disk image is already ${current} GiB and cannot shrink; use ${current} or more`;
+  },
+  share: (v, ctx) =>
+    (ctx.pathExists ?? isDirectory)(v)
+      ? null
+      : `${JSON.stringify(v)} is not an existing folder on ${machine(ctx.host)} (not mounted?)`,
+  hypervisor: (v, { availableHypervisors }) =>
+    v === 'auto' || availableHypervisors === undefined || availableHypervisors.has(v)
+      ? null
+      : `${v} is not available on this machine (available: ${[...availableHypervisors].join(', ') || 'none'})`,
+};
+
 const KNOWN = new Set<string>(SETTINGS_FILE_KEYS);
 
 function unknownKey(key: string): FieldError {
   return { field: key, message: `${key}: unknown setting (valid settings: ${SETTINGS_KEYS.join(', ')})` };
 }
 
+function hostProblem(key: keyof Settings, settings: Settings, ctx: ValidationContext): FieldError | null {
+  const check = HOST_CHECKS[key] as HostCheck<typeof key> | undefined;
+  const problem = check?.(settings[key], ctx) ?? null;
+  return problem === null ? null : { field: key, message: `${key}: ${problem}` };
+}
+
+/** The settings of `settings` that do not fit this machine (see {@link ValidationResult}). */
+export function hostProblems(settings: Settings, ctx: ValidationContext): FieldError[] {
+  return SETTINGS_FILE_KEYS.flatMap((key) => hostProblem(key, settings, ctx) ?? []);
+}
+
 /**
  * Validates a complete settings object (a parsed, migrated `config.json`). Reports one
- * {@link FieldError} per bad, missing or unknown field, in file order; each message starts with
- * the field name and states the allowed values. On success answers a fresh {@link Settings}
- * holding only the known keys. Pure apart from `ctx.pathExists`.
+ * {@link FieldError} per missing or ill-formed field, in file order; each message starts with the
+ * field name and states the allowed values. A well-formed file is accepted whatever this machine
+ * is: values that do not fit it come back as `problems`, unknown keys as `unknown`. Pure apart
+ * from `ctx.pathExists`.
  */
 export function validateSettings(candidate: unknown, ctx: ValidationContext): ValidationResult {
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
@@ -158,23 +197,25 @@ export function validateSettings(candidate: unknown, ctx: ValidationContext): Va
       errors.push({ field: key, message: `${key}: is required` });
       continue;
     }
-    const problem = CHECKS[key](raw[key], ctx);
+    const problem = CHECKS[key](raw[key]);
     if (problem !== null) errors.push({ field: key, message: `${key}: ${problem}` });
   }
-  for (const key of Object.keys(raw)) if (!KNOWN.has(key)) errors.push(unknownKey(key));
   if (errors.length > 0) return { ok: false, errors };
   const settings: Record<string, unknown> = {};
   for (const key of SETTINGS_FILE_KEYS) {
     const value = raw[key];
     settings[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
   }
-  return { ok: true, settings: settings as unknown as Settings };
+  const unknown = Object.fromEntries(Object.entries(raw).filter(([key]) => !KNOWN.has(key)));
+  const valid = settings as unknown as Settings;
+  return { ok: true, settings: valid, problems: hostProblems(valid, ctx), unknown };
 }
 
 /**
  * Applies `patch` (a partial settings object from the UI or the CLI) to `current` and validates
- * the result. `uuid` and `schema_version` cannot be patched; unknown keys are named. Every
- * problem is reported, patch-level ones first. `current` is not modified.
+ * the result. `uuid` and `schema_version` cannot be patched; unknown keys are named. A patched
+ * value must also fit this machine; the other values keep their problems, if any. Every error is
+ * reported, patch-level ones first. `current` is not modified.
  */
 export function validatePatch(current: Settings, patch: unknown, ctx: ValidationContext): ValidationResult {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
@@ -185,6 +226,7 @@ export function validatePatch(current: Settings, patch: unknown, ctx: Validation
   }
   const errors: FieldError[] = [];
   const merged: Record<string, unknown> = { ...current };
+  const patched = new Set<string>();
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (key === 'uuid' || key === 'schema_version') {
       errors.push({ field: key, message: `${key}: cannot be changed` });
@@ -192,9 +234,12 @@ export function validatePatch(current: Settings, patch: unknown, ctx: Validation
       errors.push(unknownKey(key));
     } else if (value !== undefined) {
       merged[key] = value;
+      patched.add(key);
     }
   }
   const result = validateSettings(merged, ctx);
-  if (!result.ok) errors.push(...result.errors);
-  return errors.length > 0 ? { ok: false, errors } : result;
+  if (!result.ok) return { ok: false, errors: [...errors, ...result.errors] };
+  errors.push(...result.problems.filter((p) => patched.has(p.field)));
+  if (errors.length > 0) return { ok: false, errors };
+  return { ...result, problems: result.problems.filter((p) => !patched.has(p.field)) };
 }

@@ -5,7 +5,9 @@ import { execa } from 'execa';
 
 import type { DlitePaths } from '../paths.js';
 
-import { SshError, tail } from './ssh-error.js';
+import { lastLines } from '../fs/tail.js';
+
+import { SshError } from './ssh-error.js';
 
 export interface SshKey {
   readonly privateKeyPath: string;
@@ -38,10 +40,10 @@ async function derivePublicKey(privateKeyPath: string): Promise<string> {
   if (r.exitCode !== 0 || !line.startsWith('ssh-')) {
     throw new SshError(
       'ssh-failed',
-      `The SSH key ${privateKeyPath} is unreadable or corrupt (${tail(r.stderr, 1) || 'no public key'}); ` +
+      `The SSH key ${privateKeyPath} is unreadable or corrupt (${lastLines(r.stderr, 1)[0] ?? 'no public key'}); ` +
         'move it away and Dlite will create a new one',
       `ssh-keygen -y -f ${privateKeyPath}`,
-      tail(r.stderr),
+      r.stderr,
     );
   }
   return line;
@@ -73,9 +75,9 @@ export async function ensureSshKey(paths: Pick<DlitePaths, 'sshDir' | 'sshKey'>)
   if (r.exitCode !== 0) {
     throw new SshError(
       'ssh-failed',
-      `Creating the SSH key ${paths.sshKey} failed: ${tail(r.stderr, 1) || `ssh-keygen exited ${r.exitCode}`}`,
+      `Creating the SSH key ${paths.sshKey} failed: ${lastLines(r.stderr, 1)[0] ?? `ssh-keygen exited ${r.exitCode}`}`,
       `ssh-keygen ${args.join(' ')}`,
-      tail(r.stderr),
+      r.stderr,
     );
   }
   await chmod(paths.sshKey, 0o600);

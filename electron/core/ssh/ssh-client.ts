@@ -10,7 +10,7 @@ import {
   sshBaseArgs,
   type SshTarget,
 } from './ssh-args.js';
-import { SshError, tail } from './ssh-error.js';
+import { SshError } from './ssh-error.js';
 
 export interface ExecOptions {
   /** Written to the remote command's stdin, then closed. Without it stdin is /dev/null. */
@@ -79,23 +79,18 @@ export class SshClient {
         'timeout',
         `A command in the VM did not finish within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s: ${remote}`,
         this.describe(remote),
-        tail(stderr),
+        stderr,
       );
     }
     if (r.exitCode === undefined) {
-      throw new SshError(
-        'ssh-failed',
-        `ssh could not run: ${r.shortMessage}`,
-        this.describe(remote),
-        tail(stderr),
-      );
+      throw new SshError('ssh-failed', `ssh could not run: ${r.shortMessage}`, this.describe(remote), stderr);
     }
     if (r.exitCode === 255 && SSH_OWN_FAILURE.test(stderr)) {
       throw new SshError(
         'ssh-failed',
         describeSshFailure(stderr, this.target),
         this.describe(remote),
-        tail(stderr),
+        stderr,
       );
     }
     return { stdout, stderr, exitCode: r.exitCode };

@@ -1,27 +1,21 @@
-/** Codes an SSH step can fail with; each maps onto an ErrorDto code. */
+import { DliteError } from '../errors.js';
+import { lastLines } from '../fs/tail.js';
+
+/** Codes an SSH step can fail with. */
 export type SshErrorCode = 'ssh-failed' | 'timeout' | 'cancelled';
 
 /** A failure talking to the guest over SSH. `message` is one actionable line. */
-export class SshError extends Error {
-  constructor(
-    readonly code: SshErrorCode,
-    message: string,
-    /** The command line that failed, for FailureDetails.lastCommand. */
-    readonly command?: string,
-    /** Last lines of ssh's stderr. */
-    readonly stderrTail?: string,
-  ) {
-    super(message);
-    this.name = 'SshError';
+export class SshError extends DliteError {
+  override name = 'SshError';
+  constructor(code: SshErrorCode, message: string, command?: string, stderr?: string) {
+    super(code, message, {
+      ...(command === undefined ? {} : { lastCommand: command }),
+      ...(stderr === undefined ? {} : { stderrTail: lastLines(stderr, 10) }),
+    });
   }
-}
 
-/** The last `maxLines` non-empty lines of `text`, joined by newlines. */
-export function tail(text: string, maxLines = 10): string {
-  return text
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l !== '')
-    .slice(-maxLines)
-    .join('\n');
+  /** The command line that failed, for FailureDetails.lastCommand. */
+  get command(): string | undefined {
+    return this.details.lastCommand;
+  }
 }

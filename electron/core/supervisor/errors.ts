@@ -1,57 +1,41 @@
-import type { ErrorCode, ErrorDto } from '../../shared/errors.js';
-import { isErrorCode } from '../../shared/errors.js';
+import type { ErrorCode, ErrorDetails, ErrorDto } from '../../shared/errors.js';
+import { CancelledError, DliteError, toDliteError } from '../errors.js';
 
-/** A failure of one named start/stop step. */
-export class StepError extends Error {
+export { CancelledError } from '../errors.js';
+
+/** A failure of one named start/stop step; its DTO message starts with the step. */
+export class StepError extends DliteError {
+  override name = 'StepError';
   constructor(
     readonly step: string,
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly lastCommand?: string,
+    details: ErrorDetails = {},
   ) {
-    super(message);
-    this.name = 'StepError';
+    super(code, message, { ...details, step });
+  }
+
+  get lastCommand(): string | undefined {
+    return this.details.lastCommand;
+  }
+
+  /** This error with more details (e.g. the console tail). */
+  with(details: ErrorDetails): StepError {
+    return new StepError(this.step, this.code, this.message, { ...this.details, ...details });
+  }
+
+  override toDto(): ErrorDto {
+    const dto = super.toDto();
+    return { ...dto, message: `${this.step}: ${this.message}` };
   }
 }
 
-/** Thrown inside a start when `stop` cancelled it. */
-export class CancelledError extends Error {
-  constructor() {
-    super('The start was cancelled by a stop');
-    this.name = 'CancelledError';
-  }
-}
-
-interface ErrorLike {
-  readonly message?: unknown;
-  readonly code?: unknown;
-  readonly command?: unknown;
-  readonly field?: unknown;
-  readonly name?: unknown;
-}
-
-/** Wraps any thrown value as a {@link StepError} of `step`, keeping its code and command when it has them. */
+/** Any thrown value as a {@link StepError} of `step` (see `toDliteError` for the code). */
 export function toStepError(step: string, e: unknown, fallback: ErrorCode = 'internal'): StepError {
   if (e instanceof StepError) return e;
   if (e instanceof CancelledError) return new StepError(step, 'cancelled', e.message);
-  const like = (typeof e === 'object' && e !== null ? e : {}) as ErrorLike;
-  const message = typeof like.message === 'string' ? like.message : String(e);
-  const code = isErrorCode(like.code) ? like.code : like.name === 'AbortError' ? 'cancelled' : fallback;
-  const command = typeof like.command === 'string' ? like.command : undefined;
-  return new StepError(step, code, message, command);
-}
-
-/** The serializable error for an API Result. */
-export function toErrorDto(e: StepError, details: Record<string, unknown> = {}): ErrorDto {
-  return {
-    code: e.code,
-    message: `${e.step}: ${e.message}`,
-    details: {
-      step: e.step,
-      ...(e.lastCommand !== undefined ? { lastCommand: e.lastCommand } : {}),
-      ...details,
-    },
-  };
+  const de = toDliteError(e, fallback);
+  return new StepError(step, de.code, de.message, de.details);
 }
 
 /** Throws {@link CancelledError} once `signal` aborted. */

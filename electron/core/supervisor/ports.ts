@@ -1,7 +1,8 @@
-import type { Settings, SettingsKey } from '../../shared/types.js';
+import type { DockerTransport, Settings, SettingsKey, SettingsProblem } from '../../shared/types.js';
 import type { HypervisorDriver, SshEndpoint, VmConfig } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
+import type { EngineHealthTiming } from './engine-health.js';
 
 /** The host's session with one booted guest: docker socket, configuration, clock, ports. */
 export interface GuestLink {
@@ -11,6 +12,10 @@ export interface GuestLink {
   forwardDocker(signal: AbortSignal): Promise<void>;
   /** Waits until Docker answers `/_ping` through the host socket. */
   waitDocker(timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** How docker.sock reaches the engine now; null until {@link forwardDocker} succeeded. */
+  transport(): DockerTransport | null;
+  /** One `GET /_ping` through docker.sock: true when the engine answered `OK` within `timeoutMs`. */
+  pingEngine(timeoutMs: number): Promise<boolean>;
   /** Registry mirrors / daemon config, clock, docker context, published-port forwarding. */
   configure(settings: Settings, signal: AbortSignal): Promise<void>;
   /** Applies settings that can change without a restart (registry mirrors). */
@@ -28,10 +33,12 @@ export interface DiskLock {
 export interface SupervisorDeps {
   readonly paths: DlitePaths;
   readonly logger: Logger;
-  loadSettings(): Promise<Settings>;
-  updateSettings(
-    patch: unknown,
-  ): Promise<{ settings: Settings; restartRequired: SettingsKey[]; live: SettingsKey[] }>;
+  /** The settings a start uses, with their problems; rejects when the file is not usable. */
+  loadSettings(): Promise<{ settings: Settings; problems: readonly SettingsProblem[] }>;
+  /** What is wrong with the stored settings now, the file itself included; never rejects. */
+  settingsProblems(): Promise<SettingsProblem[]>;
+  /** Validates and saves a patch; answers the saved settings and the keys that changed. */
+  updateSettings(patch: unknown): Promise<{ settings: Settings; changed: readonly SettingsKey[] }>;
   createDriver(settings: Settings): HypervisorDriver;
   /** Ensures disk, SSH key and OS image; builds the VM config (kernel command line included). */
   prepare(settings: Settings, driver: HypervisorDriver, signal: AbortSignal): Promise<VmConfig>;
@@ -42,6 +49,6 @@ export interface SupervisorDeps {
   consoleTail(n: number): Promise<string[]>;
   /** Pid of a hypervisor left running by an earlier supervisor, if any. */
   orphanPid(): Promise<number | null>;
-  /** Opens a terminal with an SSH shell (platform specific). */
-  openTerminal?(endpoint: SshEndpoint): Promise<void>;
+  /** How the engine's health is checked while running (default ENGINE_HEALTH). */
+  readonly engineHealth?: EngineHealthTiming;
 }

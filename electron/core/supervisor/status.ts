@@ -1,34 +1,48 @@
-import type { FailureDetails, Settings, VmState, VmStatus } from '../../shared/types.js';
+import type {
+  DockerTransport,
+  FailureDetails,
+  Settings,
+  SettingsProblem,
+  VmState,
+  VmStatus,
+} from '../../shared/types.js';
 import type { HypervisorDriver, RunningVm, SshEndpoint } from '../drivers/driver.js';
 import { GUEST_USER, hostKeyAlias } from '../ssh/ssh-args.js';
+import type { EngineWatch } from './engine-health.js';
 import type { DiskLock, GuestLink } from './ports.js';
 
 /** The VM of one boot and what hangs off it. */
 export interface Boot {
   readonly driver: HypervisorDriver;
+  /** The settings the VM was booted with. */
   readonly settings: Settings;
+  /** The settings in effect in the VM: `settings`, plus the live changes applied since. */
+  applied: Settings;
   lock: DiskLock | null;
   vm: RunningVm | null;
   endpoint: SshEndpoint | null;
   link: GuestLink | null;
   startedAt: number | null;
+  health: EngineWatch | null;
   /** Set before we stop the VM ourselves, so its exit is not mistaken for a crash. */
   expectingExit: boolean;
   /** Aborted when the VM process dies during the boot. */
   readonly crashed: AbortController;
 }
 
-/** The status DTO of the supervisor's current state (pure). */
+/** The status DTO of the supervisor's current state (pure apart from the clock). */
 export function describeVm(
   state: VmState,
   failure: FailureDetails | null,
   boot: Boot | null,
   settings: Settings | null,
   dockerSocket: string,
+  problems: readonly SettingsProblem[] = [],
 ): VmStatus {
   const s = boot?.settings ?? settings;
   const running = state === 'running' && boot !== null;
   const endpoint = running ? boot.endpoint : null;
+  const transport: DockerTransport | null = running ? (boot.link?.transport() ?? null) : null;
   return {
     state,
     ip: endpoint?.host ?? null,
@@ -50,6 +64,9 @@ export function describeVm(
           }
         : null,
     failure: state === 'error' ? failure : null,
+    dockerTransport: transport,
+    engineUnresponsiveSince: running ? (boot.health?.unresponsiveSince ?? null) : null,
+    problems,
     hostPid: process.pid,
   };
 }

@@ -4,14 +4,19 @@ import type {
   FailureDetails,
   ProgressDto,
   Settings,
+  SettingsKey,
+  SettingsProblem,
   SettingsUpdate,
   VmState,
   VmStatus,
 } from '../../shared/types.js';
 import type { ExitInfo, HypervisorDriver, RunningVm, VmConfig } from '../drivers/driver.js';
+import { toDliteError } from '../errors.js';
+import { classifyChanges } from '../settings/diff.js';
 import { killProcess } from '../vm/pidfile.js';
 import { AutoRestarter } from './auto-restart.js';
-import { CancelledError, StepError, throwIfCancelled, toErrorDto, toStepError } from './errors.js';
+import { EngineWatch } from './engine-health.js';
+import { CancelledError, StepError, throwIfCancelled, toStepError } from './errors.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';
@@ -40,6 +45,7 @@ export class Supervisor {
   private failure: FailureDetails | null = null;
   private boot: Boot | null = null;
   private settings: Settings | null = null;
+  private problems: readonly SettingsProblem[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   private startPromise: Promise<Result<VmStatus>> | null = null;
   private startAbort: AbortController | null = null;
@@ -51,8 +57,24 @@ export class Supervisor {
     this.autoRestart = new AutoRestarter(deps.logger, () => void this.start());
   }
 
+  /** The current status; its settings problems are those found last (see {@link refreshStatus}). */
   status(): VmStatus {
-    return describeVm(this.state, this.failure, this.boot, this.settings, this.deps.paths.dockerSocket);
+    return describeVm(
+      this.state,
+      this.failure,
+      this.boot,
+      this.settings,
+      this.deps.paths.dockerSocket,
+      this.problems,
+    );
+  }
+
+  /** The current status with the settings problems read again from the file. Never rejects. */
+  async refreshStatus(): Promise<VmStatus> {
+    this.problems = await this.deps
+      .settingsProblems()
+      .catch((e: unknown) => [{ field: 'settings', message: String(e), severity: 'error' as const }]);
+    return this.status();
   }
 
   onState(listener: (s: VmStatus) => void): () => void {
@@ -70,8 +92,9 @@ export class Supervisor {
     return this.state === 'running' ? (this.boot?.link ?? null) : null;
   }
 
+  /** The stored settings (for `getSettings`); rejects when the file is not usable. */
   async loadSettings(): Promise<Settings> {
-    this.settings = await this.deps.loadSettings();
+    this.settings = (await this.deps.loadSettings()).settings;
     return this.settings;
   }
 
@@ -82,12 +105,14 @@ export class Supervisor {
     const p = this.exclusive(() => this.runStart(abort.signal, null));
     this.startPromise = p;
     this.startAbort = abort;
-    void p.finally(() => {
-      if (this.startPromise === p) {
-        this.startPromise = null;
-        this.startAbort = null;
-      }
-    });
+    void p
+      .finally(() => {
+        if (this.startPromise === p) {
+          this.startPromise = null;
+          this.startAbort = null;
+        }
+      })
+      .catch(() => undefined);
     return p;
   }
 
@@ -103,33 +128,47 @@ export class Supervisor {
     return stopped.ok ? this.start() : stopped;
   }
 
-  /** Validates and saves; applies live what can be, and says what needs a restart. */
+  /**
+   * Validates and saves. What a running VM can take live is applied to it; what it cannot is
+   * reported as needing a restart (both decided by `classifyChanges` against the settings the VM
+   * runs with). A change made while the VM is starting waits for that start: its live part is then
+   * applied (never dropped), its restart part reported.
+   */
   async updateSettings(patch: unknown): Promise<Result<SettingsUpdate>> {
     let r: Awaited<ReturnType<SupervisorDeps['updateSettings']>>;
     try {
       r = await this.deps.updateSettings(patch);
     } catch (e) {
-      const se = toStepError('settings', e, 'invalid-settings');
-      const field = (e as { field?: unknown }).field;
-      return err(se.code, se.message, typeof field === 'string' ? { field } : undefined);
+      return { ok: false, error: toDliteError(e, 'invalid-settings').toDto() };
     }
     this.settings = r.settings;
-    const active = this.state !== 'stopped' && this.boot !== null;
-    const link = this.guest();
-    if (link && r.live.length > 0) {
+    this.problems = await this.deps.settingsProblems().catch(() => this.problems);
+    if (this.state === 'starting' && this.startPromise) await this.startPromise;
+    const boot = this.state === 'running' ? this.boot : null;
+    let appliedLive: SettingsKey[] = [];
+    let restartRequired: SettingsKey[] = [];
+    if (boot !== null) {
+      const pending = classifyChanges(boot.applied, r.settings);
       try {
-        await link.applyLive(r.settings, r.live);
+        await this.applyLive(boot, r.settings, pending.live);
       } catch (e) {
         const se = toStepError('apply-settings', e, 'ssh-failed');
-        return err(se.code, `Saved, but could not apply to the running VM: ${se.message}`);
+        return err(se.code, `Saved, but could not apply to the running VM: ${se.message}`, se.details);
       }
+      appliedLive = r.changed.filter((k) => pending.live.includes(k));
+      restartRequired = r.changed.filter((k) => pending.restartRequired.includes(k));
     }
     this.emitState();
-    return ok({
-      settings: r.settings,
-      restartRequired: active ? r.restartRequired : [],
-      appliedLive: link ? r.live : [],
-    });
+    return ok({ settings: r.settings, restartRequired, appliedLive });
+  }
+
+  /** Applies `keys` of `settings` to the running VM and records them as in effect. */
+  private async applyLive(boot: Boot, settings: Settings, keys: readonly SettingsKey[]): Promise<void> {
+    if (keys.length === 0 || boot.link === null) return;
+    await boot.link.applyLive(settings, keys);
+    const applied: Record<string, unknown> = { ...boot.applied };
+    for (const key of keys) applied[key] = settings[key];
+    boot.applied = applied as unknown as Settings;
   }
 
   /**
@@ -138,17 +177,24 @@ export class Supervisor {
    */
   recover(): Promise<Result<VmStatus>> {
     const abort = new AbortController();
-    const p = this.exclusive(async () => {
-      const pid = await this.deps.orphanPid();
+    const p = this.exclusive(async (): Promise<Result<VmStatus>> => {
+      let pid: number | null;
+      try {
+        pid = await this.deps.orphanPid();
+      } catch (e) {
+        return { ok: false, error: toDliteError(e).toDto() };
+      }
       if (pid === null) return ok(this.status());
       this.deps.logger.info(`found a VM left running (pid ${pid}); adopting it`);
       return this.runStart(abort.signal, pid);
     });
     this.startPromise = p;
     this.startAbort = abort;
-    void p.finally(() => {
-      if (this.startPromise === p) this.startPromise = null;
-    });
+    void p
+      .finally(() => {
+        if (this.startPromise === p) this.startPromise = null;
+      })
+      .catch(() => undefined);
     return p;
   }
 
@@ -204,7 +250,17 @@ export class Supervisor {
     let signal = userSignal;
     try {
       this.progress(step);
-      const settings = await this.loadSettings();
+      const { settings, problems } = await this.deps.loadSettings();
+      this.settings = settings;
+      this.problems = problems;
+      const blocking = problems.filter((p) => p.severity === 'error');
+      if (blocking.length > 0) {
+        const more = blocking.length > 1 ? ` (and ${blocking.length - 1} more)` : '';
+        throw new StepError('validate', 'invalid-settings', `${blocking[0]!.message}${more}`, {
+          field: blocking[0]!.field,
+          errors: blocking.map(({ field, message }) => ({ field, message })),
+        });
+      }
       const driver = this.deps.createDriver(settings);
       step = 'prepare';
       this.progress(step);
@@ -217,11 +273,13 @@ export class Supervisor {
       boot = {
         driver,
         settings,
+        applied: settings,
         lock: null,
         vm: null,
         endpoint: null,
         link: null,
         startedAt: null,
+        health: null,
         expectingExit: false,
         crashed: new AbortController(),
       };
@@ -244,8 +302,11 @@ export class Supervisor {
       step = 'configure';
       this.progress(step);
       await boot.link.configure(settings, signal);
+      // A live change saved during the start: apply it now rather than drop it.
+      await this.applyLive(boot, this.settings, classifyChanges(boot.applied, this.settings).live);
       throwIfCancelled(signal);
       boot.startedAt = Date.now();
+      this.watchEngine(boot);
       this.setState('running');
       return ok(this.status());
     } catch (e) {
@@ -300,7 +361,7 @@ export class Supervisor {
       lastConsoleLines,
       ...(se.lastCommand !== undefined ? { lastCommand: se.lastCommand } : {}),
     });
-    return { ok: false, error: toErrorDto(se, { lastConsoleLines }) };
+    return { ok: false, error: se.with({ lastConsoleLines }).toDto() };
   }
 
   private async runStop(): Promise<Result<VmStatus>> {
@@ -320,7 +381,7 @@ export class Supervisor {
         message: se.message,
         lastConsoleLines: await this.deps.consoleTail(20).catch(() => []),
       });
-      return { ok: false, error: toErrorDto(se) };
+      return { ok: false, error: se.toDto() };
     }
     this.setState('stopped');
     return ok(this.status());
@@ -330,6 +391,7 @@ export class Supervisor {
   private async teardown(boot: Boot | null, timeoutMs: number): Promise<void> {
     if (boot === null) return;
     boot.expectingExit = true;
+    boot.health?.stop();
     try {
       await boot.link
         ?.close()
@@ -349,10 +411,35 @@ export class Supervisor {
     const boot = this.boot;
     if (boot === null) return;
     boot.expectingExit = true;
+    boot.health?.stop();
     await boot.link?.close().catch(() => undefined);
     await boot.driver.detach?.().catch(() => undefined);
     await boot.lock?.release();
     this.boot = null;
+  }
+
+  /**
+   * Checks the engine's health while running. Unresponsive: the status says since when, and with
+   * `auto_restart` the VM is restarted (a stop then force-kills a frozen hypervisor).
+   */
+  private watchEngine(boot: Boot): void {
+    const link = boot.link;
+    if (link === null) return;
+    boot.health = new EngineWatch(
+      (timeoutMs) => link.pingEngine(timeoutMs),
+      (since) => {
+        if (this.boot !== boot || this.state !== 'running') return;
+        if (since === null) this.deps.logger.info('the engine answers /_ping again');
+        else this.deps.logger.warn(`the engine has not answered /_ping since ${since}`);
+        this.emitState();
+        if (since !== null && (this.settings ?? boot.settings).auto_restart) {
+          this.deps.logger.warn('auto_restart: restarting the unresponsive VM');
+          void this.restart();
+        }
+      },
+      this.deps.engineHealth,
+    );
+    boot.health.start();
   }
 
   private watchExit(boot: Boot, vm: RunningVm): void {
@@ -368,6 +455,7 @@ export class Supervisor {
       }
       if (this.state !== 'running') return;
       boot.expectingExit = true;
+      boot.health?.stop();
       this.boot = null;
       await boot.link?.close().catch(() => undefined);
       await boot.lock?.release();

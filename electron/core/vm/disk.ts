@@ -1,18 +1,16 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 
+import { DliteError } from '../errors.js';
+
 /** Bytes in one GiB. */
 export const GIB = 1024 ** 3;
 
-/** A disk request that cannot be honoured; `code` maps onto ErrorDto codes. */
-export class DiskError extends Error {
-  constructor(
-    readonly code: 'disk-shrink-refused' | 'invalid-argument',
-    message: string,
-    readonly details: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(message);
-    this.name = 'DiskError';
+/** A disk request that cannot be honoured. */
+export class DiskError extends DliteError {
+  override name = 'DiskError';
+  constructor(code: 'disk-shrink-refused' | 'invalid-argument', message: string, file?: string) {
+    super(code, message, { field: 'disk_size', ...(file === undefined ? {} : { file }) });
   }
 }
 
@@ -69,7 +67,7 @@ export async function ensureDisk(file: string, sizeGiB: number): Promise<EnsureD
       throw new DiskError(
         'disk-shrink-refused',
         `${path.basename(file)} is ${formatGiB(size)}; refusing to shrink it to ${formatGiB(want)} (set disk_size to at least ${Math.ceil(size / GIB)})`,
-        { currentBytes: size, requestedBytes: want },
+        file,
       );
     }
     if (size === want) return { action: 'unchanged', bytes: size };

@@ -1,6 +1,8 @@
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { DliteError } from '../errors.js';
+
 import { isAlive, processCommandLine } from './pidfile.js';
 
 /** What the lock file holds. */
@@ -17,16 +19,17 @@ export interface LockRecord {
 }
 
 /** The disk is in use by a live process. */
-export class LockError extends Error {
-  readonly code = 'disk-locked' as const;
+export class LockError extends DliteError {
+  override name = 'LockError';
   constructor(
     readonly holder: LockRecord,
     lockPath: string,
   ) {
     super(
+      'disk-locked',
       `the disk ${holder.disk} is in use by process ${holder.pid} since ${holder.startedAt}; stop that Dlite first (lock: ${lockPath})`,
+      { file: lockPath, pid: holder.pid },
     );
-    this.name = 'LockError';
   }
 }
 

@@ -42,9 +42,9 @@ describe('buildKernelCmdline', () => {
       { share_type: '9p', share_src: 'dlite-share', share_path: `/Users/me/My "Docs" & it's` },
     ],
     [
-      'nfs share with commas and unicode',
-      { share: { type: 'nfs', source: '192.168.64.1:/Users/zoë,x', mountPoint: '/Users/zoë/日本語 dir' } },
-      { share_type: 'nfs', share_src: '192.168.64.1:/Users/zoë,x', share_path: '/Users/zoë/日本語 dir' },
+      'nfs share with commas',
+      { share: { type: 'nfs', source: '192.168.64.1:/Users/zoe,x', mountPoint: '/Users/zoe/a, dir' } },
+      { share_type: 'nfs', share_src: '192.168.64.1:/Users/zoe,x', share_path: '/Users/zoe/a, dir' },
     ],
     ['dns list', { dns: ['1.1.1.1', '2001:4860:4860::8888'] }, { dns: '1.1.1.1,2001:4860:4860::8888' }],
     ['docker tcp on, hvc0', { dockerTcp: true, console: 'hvc0' }, { docker_tcp: '1' }],
@@ -83,6 +83,16 @@ describe('buildKernelCmdline', () => {
       /share\.mountPoint/,
     ],
     ['empty share source', { share: { type: 'nfs', source: '', mountPoint: '/x' } }, /share\.source/],
+    [
+      'share path the guest skips (not ASCII)',
+      { share: { type: '9p', source: 't', mountPoint: '/Users/zoë' } },
+      /share\.mountPoint must be printable ASCII/,
+    ],
+    [
+      'share over a system folder of the guest',
+      { share: { type: '9p', source: 't', mountPoint: '/etc/x' } },
+      /share\.mountPoint must not be a system folder/,
+    ],
     ['share tag with a space', { share: { type: '9p', source: 'a b', mountPoint: '/x' } }, /share\.source/],
     ['overlong mount tag', { share: { type: 'virtiofs', source: 't'.repeat(37), mountPoint: '/x' } }, /36/],
     [

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { COMMANDS } from '../../../electron/cli/commands.js';
 import { runCli } from '../../../electron/cli/run.js';
+import { COMMANDS, GLOBAL_OPTIONS } from '../../../electron/cli/spec.js';
 import { VERSION } from '../../../electron/cli/version.js';
 
 function capture() {
@@ -12,16 +12,43 @@ function capture() {
   return {
     out,
     err,
-    io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), isTty: false, env: {} },
+    io: {
+      out: (t: string) => out.push(t),
+      err: (t: string) => err.push(t),
+      isTty: false,
+      errIsTty: false,
+      env: {},
+    },
   };
 }
 
-describe('dlite CLI', () => {
+describe('dlite CLI help', () => {
   it('lists every command in --help', async () => {
     const c = capture();
     expect(await runCli(['--help'], c.io)).toBe(0);
-    for (const command of COMMANDS) expect(c.out.join('\n')).toContain(`  ${command.usage}`);
+    for (const command of COMMANDS) expect(c.out.join('\n')).toContain(`  ${command.name} `);
   });
+
+  it.each(COMMANDS.map((c) => [c.name]))(
+    '%s --help lists every option with its meaning and default',
+    async (name) => {
+      const spec = COMMANDS.find((c) => c.name === name)!;
+      const c = capture();
+      expect(await runCli([...name.split(' '), '--help'], c.io)).toBe(0);
+      const text = c.out.join('\n');
+      expect(text).toMatch(new RegExp(`^Usage: dlite ${name}`));
+      for (const [long, o] of Object.entries({ ...spec.options, ...GLOBAL_OPTIONS })) {
+        const line = text.split('\n').find((l) => l.includes(`--${long}`));
+        expect(line, `--${long}`).toBeDefined();
+        expect(line).toContain(o.description);
+        if (o.short) expect(line).toContain(`-${o.short}, --${long}`);
+        if (o.default) expect(line).toContain(`(default: ${o.default})`);
+      }
+      const viaHelp = capture();
+      expect(await runCli(['help', ...name.split(' ')], viaHelp.io)).toBe(0);
+      expect(viaHelp.out).toEqual(c.out);
+    },
+  );
 
   it('rejects an unknown command with one line and exit 2', async () => {
     const c = capture();

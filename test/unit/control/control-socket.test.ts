@@ -80,14 +80,17 @@ describe('control socket', () => {
     expect(api.calls).toEqual([{ cpu_count: 99 }]);
   });
 
-  it('streams state events to subscribers and stops on unsubscribe', async () => {
+  it('streams the current state first, then state events, and stops on unsubscribe', async () => {
     const client = createControlClient(server.socketPath);
     const received: VmStatus[] = [];
     const off = client.onState((s) => received.push(s));
-    await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(() => received.map((s) => s.state)).toEqual(['stopped']);
     api.emitState({ ...stopped, state: 'starting' });
-    await expect.poll(() => received.map((s) => s.state)).toEqual(['starting']);
+    await expect.poll(() => received.map((s) => s.state)).toEqual(['stopped', 'starting']);
     off();
+    api.emitState({ ...stopped, state: 'running' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toHaveLength(2);
     client.close();
   });
 

@@ -14,8 +14,8 @@ import {
 } from '../../../electron/core/docker-context/docker-context.js';
 
 describe('context command building', () => {
-  it('creates the dlite context pointing at the unix socket', () => {
-    expect(contextCreateArgs('/Users/me/.dlite/run/docker.sock')).toEqual([
+  it('creates the home context pointing at the unix socket', () => {
+    expect(contextCreateArgs({ name: 'dlite', socketPath: '/Users/me/.dlite/run/docker.sock' })).toEqual([
       'context',
       'create',
       'dlite',
@@ -27,10 +27,10 @@ describe('context command building', () => {
   });
 
   it('updates only the docker endpoint', () => {
-    expect(contextUpdateArgs('/s/docker.sock')).toEqual([
+    expect(contextUpdateArgs({ name: 'dlite-work', socketPath: '/s/docker.sock' })).toEqual([
       'context',
       'update',
-      'dlite',
+      'dlite-work',
       '--docker',
       'host=unix:///s/docker.sock',
     ]);
@@ -39,6 +39,8 @@ describe('context command building', () => {
 
 // The real docker CLI with a throwaway DOCKER_CONFIG: the user's ~/.docker is never touched.
 describe('docker context management (real docker CLI)', () => {
+  const A = { name: 'dlite', socketPath: '/tmp/a/docker.sock' };
+  const B = { name: 'dlite', socketPath: '/tmp/b/docker.sock' };
   let dir: string;
   let env: Record<string, string>;
   const host = (): string =>
@@ -56,16 +58,16 @@ describe('docker context management (real docker CLI)', () => {
   });
 
   it('creates, leaves alone, then updates the context without switching to it', async () => {
-    expect(await ensureDockerContext('/tmp/a/docker.sock', { use: false, env })).toEqual({
+    expect(await ensureDockerContext(A, { use: false, env })).toEqual({
       status: 'created',
       current: false,
     });
     expect(host()).toBe('unix:///tmp/a/docker.sock');
-    expect(await ensureDockerContext('/tmp/a/docker.sock', { use: false, env })).toEqual({
+    expect(await ensureDockerContext(A, { use: false, env })).toEqual({
       status: 'unchanged',
       current: false,
     });
-    expect(await ensureDockerContext('/tmp/b/docker.sock', { use: false, env })).toEqual({
+    expect(await ensureDockerContext(B, { use: false, env })).toEqual({
       status: 'updated',
       current: false,
     });
@@ -74,14 +76,24 @@ describe('docker context management (real docker CLI)', () => {
   });
 
   it('switches to it only when asked, and uninstall switches back to default', async () => {
-    expect(await ensureDockerContext('/tmp/a/docker.sock', { use: true, env })).toEqual({
+    expect(await ensureDockerContext(A, { use: true, env })).toEqual({
       status: 'created',
       current: true,
     });
     expect(await currentDockerContext({ env })).toBe('dlite');
-    expect(await removeDockerContext({ env })).toEqual({ removed: true });
+    expect(await removeDockerContext(A, { env })).toEqual({ status: 'removed' });
     expect(await currentDockerContext({ env })).toBe('default');
-    expect(await removeDockerContext({ env })).toEqual({ removed: false });
+    expect(await removeDockerContext(A, { env })).toEqual({ status: 'absent' });
+  });
+
+  it('leaves a context of the same name that points at another home, and the current one', async () => {
+    await ensureDockerContext(B, { use: true, env });
+    expect(await removeDockerContext(A, { env })).toEqual({
+      status: 'foreign',
+      endpoint: 'unix:///tmp/b/docker.sock',
+    });
+    expect(host()).toBe('unix:///tmp/b/docker.sock');
+    expect(await currentDockerContext({ env })).toBe('dlite');
   });
 
   it('keeps a context the user chose when use is false', async () => {
@@ -90,17 +102,17 @@ describe('docker context management (real docker CLI)', () => {
       stdio: 'ignore',
     });
     execFileSync('docker', ['context', 'use', 'other'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-    await ensureDockerContext('/tmp/a/docker.sock', { use: false, env });
+    await ensureDockerContext(A, { use: false, env });
     expect(await currentDockerContext({ env })).toBe('other');
-    await removeDockerContext({ env });
+    await removeDockerContext(A, { env });
     expect(await currentDockerContext({ env })).toBe('other');
   });
 
   it('warns instead of failing when the docker CLI is missing', async () => {
     const missing = { env, dockerBin: path.join(dir, 'no-docker-here') };
-    const r = await ensureDockerContext('/tmp/a/docker.sock', { use: true, ...missing });
+    const r = await ensureDockerContext(A, { use: true, ...missing });
     expect(r.status).toBe('docker-missing');
     expect(r.warning).toMatch(/docker CLI was not found/);
-    expect((await removeDockerContext(missing)).warning).toMatch(/docker CLI was not found/);
+    expect((await removeDockerContext(A, missing)).warning).toMatch(/docker CLI was not found/);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { DockerError } from '../../../electron/core/docker-api/docker-error.js';
+import { DliteError } from '../../../electron/core/errors.js';
 import type { ForwarderState } from '../../../electron/core/docker-sock/ssh-forward.js';
 import { MuxForwarder } from '../../../electron/core/docker-sock/mux-forward.js';
 import {
@@ -279,8 +279,8 @@ describe('MuxForwarder', () => {
     fwd = new MuxForwarder({ channel: paths.dockerPortSocket, paths, handshakeTimeoutMs: 600 });
     const e = await fwd.start(5_000).catch((x: unknown) => x);
     silent.close();
-    expect(e).toBeInstanceOf(DockerError);
-    expect((e as DockerError).code).toBe('docker-unreachable');
+    expect(e).toBeInstanceOf(DliteError);
+    expect((e as DliteError).code).toBe('docker-unreachable');
     expect((e as Error).message).toMatch(/^The VM's Docker port did not answer within 1 s \(no HELLO/);
     expect(fwd.state).toBe('failed');
     await expect(stat(paths.dockerSocket)).rejects.toThrow(/ENOENT/);

@@ -5,9 +5,11 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DockerError } from '../../../electron/core/docker-api/docker-error.js';
-import { DockerSocketForwarder, type ForwarderState } from '../../../electron/core/docker-sock/ssh-forward.js';
-import { dockerTcpWarning } from '../../../electron/core/engine/tcp-warning.js';
+import { DliteError } from '../../../electron/core/errors.js';
+import {
+  DockerSocketForwarder,
+  type ForwarderState,
+} from '../../../electron/core/docker-sock/ssh-forward.js';
 import { freePort } from '../../../electron/core/drivers/qemu/net.js';
 import { type DlitePaths, resolvePaths } from '../../../electron/core/paths.js';
 import { ensureSshKey } from '../../../electron/core/ssh/keys.js';
@@ -36,9 +38,9 @@ describe('DockerSocketForwarder without a VM', () => {
     const states: ForwarderState[] = [];
     fwd.onDidChangeState((s) => states.push(s));
     const error = await fwd.start(20_000).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DockerError);
-    expect((error as DockerError).code).toBe('docker-unreachable');
-    expect((error as DockerError).message).toMatch(
+    expect(error).toBeInstanceOf(DliteError);
+    expect((error as DliteError).code).toBe('docker-unreachable');
+    expect((error as DliteError).message).toMatch(
       /^Forwarding the Docker socket over SSH failed: .*Connection refused/,
     );
     expect(states).toEqual(['starting', 'failed']);
@@ -60,17 +62,9 @@ describe('DockerSocketForwarder without a VM', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(fwd.pid).toBeGreaterThan(0);
     await fwd.stop();
-    expect(((await starting) as DockerError).code).toBe('cancelled');
+    expect(((await starting) as DliteError).code).toBe('cancelled');
     expect(fwd.state).toBe('stopped');
     expect(fwd.pid).toBeUndefined();
     silent.close();
-  });
-});
-
-describe('dockerTcpWarning', () => {
-  it('says what the open port means', () => {
-    expect(dockerTcpWarning()).toBe(
-      'dockerd also listens on TCP 2375 without authentication: anything that can reach the VM can control Docker',
-    );
   });
 });

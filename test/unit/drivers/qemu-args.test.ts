@@ -23,13 +23,13 @@ const cfg: VmConfig = {
   cmdline: 'console=ttyS0 dlite.hostname=local.docker',
   share: null,
   dockerTcp: false,
-  paths,
 };
 const opts: QemuArgsOptions = {
   accel: 'tcg',
   sshPort: 40022,
   hostArch: 'x64',
   qmpSocket: paths.qmpSocket,
+  disk: paths.disk,
   consoleLog: paths.consoleLog,
   pidfile: paths.vmPid,
 };
@@ -101,7 +101,7 @@ describe('buildQemuArgs', () => {
     ],
     [
       'share path with a comma',
-      { share: { hostPath: '/Users/a,b', tag: '' } },
+      { share: { hostPath: '/Users/a,b', tag: 'dlite-share' } },
       {},
       { '-virtfs': ['local,path=/Users/a,,b,mount_tag=dlite-share,security_model=none'] },
       [],
@@ -147,16 +147,14 @@ describe('buildQemuArgs', () => {
 
   it('escapes commas in every option-string path', () => {
     const p = resolvePaths({ DLITE_HOME: '/tmp/a,b' });
-    const args = buildQemuArgs(
-      { ...cfg, paths: p },
-      {
-        ...opts,
-        qmpSocket: p.qmpSocket,
-        consoleLog: p.consoleLog,
-        pidfile: p.vmPid,
-        dockerPortSocket: p.dockerPortSocket,
-      },
-    );
+    const args = buildQemuArgs(cfg, {
+      ...opts,
+      qmpSocket: p.qmpSocket,
+      disk: p.disk,
+      consoleLog: p.consoleLog,
+      pidfile: p.vmPid,
+      dockerPortSocket: p.dockerPortSocket,
+    });
     expect(values(args, '-drive')[0]).toBe('file=/tmp/a,,b/disk.img,if=virtio,format=raw,discard=on');
     expect(values(args, '-chardev')).toEqual([
       'file,id=con0,path=/tmp/a,,b/log/console.log,append=on',

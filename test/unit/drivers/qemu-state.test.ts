@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,9 +46,16 @@ function realCmdline(disk: DlitePaths): string {
       cmdline: 'console=ttyS0',
       share: null,
       dockerTcp: true,
-      paths: disk,
     },
-    { accel: 'kvm', sshPort: 41234, hostArch: 'x64', qmpSocket: 'q', consoleLog: 'c', pidfile: 'p' },
+    {
+      accel: 'kvm',
+      sshPort: 41234,
+      hostArch: 'x64',
+      qmpSocket: 'q',
+      disk: disk.disk,
+      consoleLog: 'c',
+      pidfile: 'p',
+    },
   );
   return ['/usr/bin/qemu-system-x86_64', ...args].join(' ');
 }
@@ -133,7 +140,11 @@ describe('resolveQemuBinary', () => {
     await expect(resolveQemuBinary('amd64', { DLITE_QEMU: path.join(dir, 'nope') }, 'linux')).rejects.toThrow(
       /DLITE_QEMU=.*nope is not an executable/,
     );
-    await expect(resolveQemuBinary('arm64', { PATH: '/usr/bin' }, 'linux')).rejects.toMatchObject({
+    // A folder with x86_64 QEMU only (this machine may have the arm64 one in /usr/bin too).
+    const only = path.join(dir, 'bin');
+    await mkdir(only);
+    await symlink('/usr/bin/qemu-system-x86_64', path.join(only, 'qemu-system-x86_64'));
+    await expect(resolveQemuBinary('arm64', { PATH: only }, 'linux')).rejects.toMatchObject({
       code: 'driver-unavailable',
       message:
         'qemu-system-aarch64 was not found on PATH; install QEMU (apt install qemu-system) or set DLITE_QEMU',

@@ -51,7 +51,13 @@ describe('createDriver', () => {
     expect(d).toBeInstanceOf(QemuDriver);
     expect(d.info).toEqual({
       name: 'qemu',
-      features: { shareType: '9p', networkMode: 'user', needsRoot: false, arches: ['amd64'] },
+      features: {
+        shareType: '9p',
+        networkMode: 'user',
+        needsRoot: false,
+        arches: ['amd64'],
+        dockerPort: 'virtio-serial',
+      },
     });
     expect(new QemuDriver(paths, { hostArch: 'arm64' }).info.features.arches).toEqual(['arm64']);
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DockerError } from '../../../electron/core/docker-api/docker-error.js';
+import { DliteError } from '../../../electron/core/errors.js';
 import type { HypervisorDriver } from '../../../electron/core/drivers/driver.js';
 import { freePort } from '../../../electron/core/drivers/qemu/net.js';
 import { createGuestLink } from '../../../electron/core/guest/guest-link.js';
@@ -45,7 +45,13 @@ function driver(dockerPort?: string): HypervisorDriver {
   return {
     info: {
       name: 'qemu',
-      features: { shareType: '9p', networkMode: 'user', needsRoot: false, arches: ['amd64'] },
+      features: {
+        shareType: '9p',
+        networkMode: 'user',
+        needsRoot: false,
+        arches: ['amd64'],
+        dockerPort: dockerPort ? 'virtio-serial' : 'none',
+      },
     },
     ...(dockerPort ? { dockerPort: () => dockerPort } : {}),
   } as unknown as HypervisorDriver;
@@ -78,7 +84,7 @@ describe('createGuestLink: the docker.sock transport', () => {
           /^warn the VM's Docker port did not work \(.*\); forwarding docker.sock over SSH$/.test(l),
         ),
       ).toBe(true);
-      expect(error).toBeInstanceOf(DockerError);
+      expect(error).toBeInstanceOf(DliteError);
       expect((error as Error).message).toMatch(
         /^Forwarding the Docker socket over SSH failed: .*Connection refused/,
       );

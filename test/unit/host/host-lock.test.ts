@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { HostBusyError, acquireHostLock } from '../../../electron/core/host/host-lock.js';
 
-describe('host lock (one supervisor per Dlite home)', () => {
+describe('host lock (one daemon per Dlite home)', () => {
   let dir: string;
   let file: string;
   beforeEach(async () => {
@@ -18,11 +18,12 @@ describe('host lock (one supervisor per Dlite home)', () => {
   it('refuses a second host and names the holder', async () => {
     const child = spawn('sleep', ['30']);
     try {
-      await acquireHostLock(file, 'daemon');
-      await writeFile(file, JSON.stringify({ pid: child.pid, role: 'app', startedAt: 'x' }));
-      const failure = acquireHostLock(file, 'daemon');
+      await acquireHostLock(file);
+      await writeFile(file, JSON.stringify({ pid: child.pid, startedAt: 'x' }));
+      const failure = acquireHostLock(file);
       await expect(failure).rejects.toBeInstanceOf(HostBusyError);
-      await expect(failure).rejects.toThrow(`the menu-bar app (pid ${child.pid}) hosts this VM`);
+      await expect(failure).rejects.toThrow(`the dlite daemon (pid ${child.pid}) hosts this VM`);
+      await expect(failure).rejects.toMatchObject({ code: 'daemon-already-running' });
     } finally {
       child.kill();
     }
@@ -31,10 +32,10 @@ describe('host lock (one supervisor per Dlite home)', () => {
   it('takes over a lock left by a dead process', async () => {
     const child = spawn('true');
     await new Promise((r) => child.on('exit', r));
-    await acquireHostLock(file, 'daemon');
-    await writeFile(file, JSON.stringify({ pid: child.pid, role: 'daemon', startedAt: 'x' }));
-    const lock = await acquireHostLock(file, 'daemon');
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, role: 'daemon' });
+    await acquireHostLock(file);
+    await writeFile(file, JSON.stringify({ pid: child.pid, startedAt: 'x' }));
+    const lock = await acquireHostLock(file);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid });
     await lock.release();
     await expect(readFile(file)).rejects.toThrow();
   });

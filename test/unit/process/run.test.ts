@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatCommand, LineRing, quoteArg, tailLines } from '../../../electron/core/process/format.js';
+import { lastLines } from '../../../electron/core/fs/tail.js';
+import { formatCommand, LineRing, quoteArg } from '../../../electron/core/process/format.js';
 import { CommandError, run } from '../../../electron/core/process/run.js';
 
 async function failure(p: Promise<unknown>): Promise<CommandError> {
@@ -84,7 +85,7 @@ describe('formatting helpers', () => {
   });
 
   it('tails non-empty lines', () => {
-    expect(tailLines('a\n\nb\r\nc\n', 2)).toEqual(['b', 'c']);
+    expect(lastLines('a\n\nb\r\nc  \n', 2)).toEqual(['b', 'c']);
   });
 
   it('LineRing keeps the newest lines and joins partial chunks', () => {

@@ -99,6 +99,8 @@ describe('settings migrations', () => {
     expect(valid).toEqual({
       ok: true,
       settings: expect.objectContaining({ uuid: raw['uuid'], cpu_count: 1 }),
+      problems: [],
+      unknown: {},
     });
   });
 

@@ -47,12 +47,9 @@ const accepted: Row[] = [
   ['hostname', 'dlite'],
   ['hostname', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`],
   ['registry_mirrors', ['https://mirror.gcr.io', 'http://10.0.0.1:5000']],
-  ['docker_args', ['--registry-mirror=https://m.example', '--insecure-registry', '10.0.0.1:5000']],
+  ['docker_args', ['--insecure-registry', '10.0.0.1:5000', '--max-concurrent-downloads=6']],
   ['docker_args', ['--experimental', '--log-level=debug', '--ip-masq=false', '--live-restore']],
-  [
-    'docker_args',
-    ['--default-address-pool', 'base=10.10.0.0/16,size=24', '--dns', '1.1.1.1', '--dns', '8.8.8.8'],
-  ],
+  ['docker_args', ['--default-address-pool', 'base=10.10.0.0/16,size=24', '--dns-search', 'corp.example']],
   ['docker_args', ['--default-ulimit', 'nofile=1024:2048', '--features=containerd-snapshotter=true']],
   ['docker_tcp', true],
   ['auto_restart', true],
@@ -63,12 +60,10 @@ const accepted: Row[] = [
 
 const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
   ['uuid', 'abc', /^uuid: must be a UUID/],
-  ['cpu_count', 0, /^cpu_count: must be an integer between 1 and 2/],
-  ['cpu_count', 3, /^cpu_count: must be an integer between 1 and 2/],
+  ['cpu_count', 0, /^cpu_count: must be an integer between 1 and 256$/],
   ['cpu_count', 1.5, /^cpu_count: /],
   ['cpu_count', '2', /^cpu_count: /],
-  ['memory', 0, /^memory: must be an integer number of GiB between 1 and 7/],
-  ['memory', 8, /^memory: .* between 1 and 7/],
+  ['memory', 0, /^memory: must be an integer number of GiB between 1 and 4096$/],
   ['memory', 2.5, /^memory: /],
   ['disk_size', 0, /^disk_size: must be an integer number of GiB between 1 and 2048$/],
   ['disk_size', 2049, /^disk_size: .*between 1 and 2048/],
@@ -80,8 +75,11 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
   ['hostname', 'under_score', /^hostname: /],
   ['hostname', '', /^hostname: /],
   ['hostname', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`, /^hostname: /],
-  ['share', 'Users', /^share: must be the absolute path of an existing directory, got "Users"$/],
-  ['share', '/definitely/not/here', /^share: .*"\/definitely\/not\/here" is not one$/],
+  ['share', 'Users', /^share: must be an absolute path, got "Users"$/],
+  ['share', '/etc/stuff', /^share: must not be a system folder of the VM .*, got "\/etc\/stuff"$/],
+  ['share', '/a\nb', /^share: must be printable ASCII on one line/],
+  ['share', '/Users/me/', /^share: must be a normalized path/],
+  ['share', 42, /^share: must be the absolute path of a folder, got 42$/],
   ['hypervisor', 'virtualbox', /^hypervisor: must be one of auto, xhyve, vfkit, qemu, got "virtualbox"$/],
   ['registry_mirrors', 'https://m.example', /^registry_mirrors: must be a list of strings$/],
   ['registry_mirrors', ['ftp://m.example'], /^registry_mirrors: "ftp:\/\/m.example" must be an http/],
@@ -105,14 +103,24 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
   [
     'docker_args',
     ['--frobnicate'],
-    /^docker_args: --frobnicate is not an allowed dockerd flag \(allowed: .*--registry-mirror/,
+    /^docker_args: --frobnicate is not an allowed dockerd flag \(allowed: .*--insecure-registry/,
+  ],
+  [
+    'docker_args',
+    ['--registry-mirror=https://m.example'],
+    /^docker_args: --registry-mirror cannot be given here .*; use the registry_mirrors setting instead$/,
+  ],
+  [
+    'docker_args',
+    ['--dns', '1.1.1.1'],
+    /^docker_args: --dns cannot be given here .*; use the dns setting instead$/,
   ],
   ['docker_args', ['--log-level'], /^docker_args: --log-level needs a value/],
   ['docker_args', ['--log-level', '--debug'], /^docker_args: --log-level needs a value/],
   ['docker_args', ['--log-level='], /^docker_args: --log-level needs a value$/],
   [
     'docker_args',
-    ['--dns=1.1.1.1;reboot'],
+    ['--dns-search=a;reboot'],
     /^docker_args: .*must not contain whitespace, quotes or shell metacharacters$/,
   ],
   ['docker_args', ['--label=a\nb'], /^docker_args: .*shell metacharacters/],
@@ -132,7 +140,7 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
 describe('validateSettings', () => {
   it('accepts a complete valid object and returns only the known keys', () => {
     const result = validateSettings(validSettings(share), context());
-    expect(result).toEqual({ ok: true, settings: validSettings(share) });
+    expect(result).toEqual({ ok: true, settings: validSettings(share), problems: [], unknown: {} });
   });
 
   it.each(accepted)('accepts %s = %j', (field, value) => {
@@ -146,46 +154,59 @@ describe('validateSettings', () => {
     expect(errors[0]!.message).toMatch(message);
   });
 
-  it('states the range and the host in the exact message', () => {
-    expect(errorsFor('cpu_count', 3)[0]!.message).toBe(
-      'cpu_count: must be an integer between 1 and 2 (this Mac has 2 cores)',
+  it('keeps values that do not fit this machine, each reported as a problem with the range and the host', () => {
+    const linux = context({
+      host: { platform: 'linux', homedir: '/root', cpus: 1, memoryGiB: 23.5 },
+      currentDiskBytes: 24.5 * GIB,
+      availableHypervisors: new Set(['qemu']),
+    });
+    const result = validateSettings(
+      validSettings('/definitely/not/here', { cpu_count: 3, memory: 64, disk_size: 24, hypervisor: 'xhyve' }),
+      linux,
     );
-    expect(errorsFor('memory', 8)[0]!.message).toBe(
-      'memory: must be an integer number of GiB between 1 and 7 (this Mac has 8 GiB; 1 GiB stays with the host)',
-    );
-    const linux = context({ host: { platform: 'linux', homedir: '/root', cpus: 1, memoryGiB: 23.5 } });
-    expect(errorsFor('cpu_count', 2, linux)[0]!.message).toBe(
-      'cpu_count: must be an integer between 1 and 1 (this machine has 1 core)',
-    );
-  });
-
-  it('never lets disk_size shrink below the current image', () => {
-    const ctx = context({ currentDiskBytes: 24.5 * GIB });
-    expect(errorsFor('disk_size', 25, ctx)).toEqual([]);
-    expect(errorsFor('disk_size', 24, ctx)).toEqual([
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.settings).toMatchObject({ cpu_count: 3, memory: 64, disk_size: 24 });
+    expect(result.problems).toEqual([
+      { field: 'cpu_count', message: 'cpu_count: is 3, more than this machine has (1 core); use 1 to 1' },
+      {
+        field: 'memory',
+        message:
+          'memory: is 64 GiB, more than this machine can give (24 GiB, 1 GiB stays with the host); use 1 to 22',
+      },
+      {
+        field: 'share',
+        message: 'share: "/definitely/not/here" is not an existing folder on this machine (not mounted?)',
+      },
       {
         field: 'disk_size',
         message:
-          'disk_size: must be an integer number of GiB between 25 and 2048 (the disk image is already 25 GiB and cannot shrink)',
+          'disk_size: is 24 GiB, but the disk image is already 25 GiB and cannot shrink; use 25 or more',
+      },
+      {
+        field: 'hypervisor',
+        message: 'hypervisor: xhyve is not available on this machine (available: qemu)',
       },
     ]);
+    expect(errorsFor('memory', 8)).toEqual([]);
   });
 
-  it('checks share with a directory test: a file is refused, pathExists is honoured', () => {
-    expect(errorsFor('share', aFile)[0]!.field).toBe('share');
-    expect(errorsFor('share', '/Users', context({ pathExists: (p) => p === '/Users' }))).toEqual([]);
+  it('checks share with a directory test: a file is a problem, pathExists is honoured', () => {
+    const withFile = validateSettings(validSettings(aFile), context());
+    expect(withFile.ok && withFile.problems.map((p) => p.field)).toEqual(['share']);
+    const mac = validateSettings(validSettings('/Users'), context({ pathExists: (p) => p === '/Users' }));
+    expect(mac.ok && mac.problems).toEqual([]);
   });
 
-  it('names unknown and missing keys, one error per field in file order', () => {
+  it('keeps unknown keys apart and names missing ones, one error per field in file order', () => {
     const { memory: _memory, ...rest } = validSettings(share);
-    const result = validateSettings({ ...rest, cpu_count: 9, colour: 'blue' }, context());
+    const result = validateSettings({ ...rest, cpu_count: 0, colour: 'blue' }, context());
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors.map((e) => e.field)).toEqual(['cpu_count', 'memory', 'colour']);
+    expect(result.errors.map((e) => e.field)).toEqual(['cpu_count', 'memory']);
     expect(result.errors[1]!.message).toBe('memory: is required');
-    expect(result.errors[2]!.message).toMatch(
-      /^colour: unknown setting \(valid settings: cpu_count, memory, hostname/,
-    );
+    const kept = validateSettings({ ...validSettings(share), colour: 'blue' }, context());
+    expect(kept.ok && kept.unknown).toEqual({ colour: 'blue' });
   });
 
   it.each([[null], [[]], ['{}'], [42]])('refuses a non-object %j', (candidate) => {
@@ -200,8 +221,22 @@ describe('validatePatch', () => {
   it('merges a valid patch and leaves current untouched', () => {
     const current = validSettings(share);
     const result = validatePatch(current, { memory: 4, dns: ['9.9.9.9'] }, context());
-    expect(result).toEqual({ ok: true, settings: { ...current, memory: 4, dns: ['9.9.9.9'] } });
+    expect(result).toEqual({
+      ok: true,
+      settings: { ...current, memory: 4, dns: ['9.9.9.9'] },
+      problems: [],
+      unknown: {},
+    });
     expect(current.memory).toBe(2);
+  });
+
+  it('refuses a patched value that does not fit this machine, but keeps an unpatched one', () => {
+    const current = validSettings(share, { memory: 64 });
+    const refused = validatePatch(current, { cpu_count: 5 }, context());
+    expect(refused.ok).toBe(false);
+    const kept = validatePatch(current, { cpu_count: 1 }, context());
+    expect(kept.ok && kept.settings.memory).toBe(64);
+    expect(kept.ok && kept.problems.map((p) => p.field)).toEqual(['memory']);
   });
 
   it('refuses uuid, schema_version and unknown keys, and reports value errors too', () => {
@@ -213,7 +248,7 @@ describe('validatePatch', () => {
       'uuid: cannot be changed',
       'schema_version: cannot be changed',
       'nope: unknown setting',
-      'cpu_count: must be an integer between 1 and 2 (this Mac has 2 cores)',
+      'cpu_count: is 5, more than this Mac has (2 cores); use 1 to 2',
     ]);
   });
 

@@ -46,7 +46,7 @@ describe('ensureDisk', () => {
     expect((e as DiskError).message).toBe(
       'disk.img is 4 GiB; refusing to shrink it to 2 GiB (set disk_size to at least 4)',
     );
-    expect((e as DiskError).details).toEqual({ currentBytes: 4 * GIB, requestedBytes: 2 * GIB });
+    expect((e as DiskError).toDto().details).toEqual({ field: 'disk_size', file });
     expect((await diskInfo(file)).bytes).toBe(4 * GIB);
   });
 

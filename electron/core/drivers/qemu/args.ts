@@ -17,6 +17,8 @@ export interface QemuArgsOptions {
   /** Host CPU as Node names it (`process.arch`). */
   readonly hostArch: string;
   readonly qmpSocket: string;
+  /** The raw disk image. */
+  readonly disk: string;
   /**
    * Unix socket QEMU serves for the guest's `io.dlite.docker` virtio-serial port (the Docker
    * socket transport, build/os/mux/PROTOCOL.md); omitted: no port.
@@ -31,9 +33,6 @@ export interface QemuArgsOptions {
 
 /** Guest port dockerd listens on when `dockerTcp` is on; forwarded from the same host port. */
 export const DOCKER_TCP_PORT = 2375;
-
-/** The 9p tag QEMU exports the share under when the config names none. */
-export const DEFAULT_SHARE_TAG = 'dlite-share';
 
 /** The QEMU system emulator binary for a guest architecture. */
 export function qemuBinaryFor(arch: GuestArch): string {
@@ -137,16 +136,15 @@ export function buildQemuArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
     ...['-smp', `${cfg.cpus},sockets=1,cores=${cfg.cpus},threads=1`, '-m', String(memMiB)],
     ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
     ...['-kernel', cfg.kernelPath, '-initrd', cfg.initrdPath, '-append', cfg.cmdline],
-    ...['-drive', `file=${qemuOptValue(cfg.paths.disk)},if=virtio,format=raw,discard=on`],
+    ...['-drive', `file=${qemuOptValue(opts.disk)},if=virtio,format=raw,discard=on`],
     ...['-netdev', ['user', 'id=net0', ...forwards.map(hostfwd)].join(',')],
     ...['-device', `virtio-net-pci,netdev=net0,mac=${macFromUuid(cfg.uuid)}`],
     ...['-device', 'virtio-rng-pci'],
   ];
   if (cfg.share) {
-    const tag = cfg.share.tag || DEFAULT_SHARE_TAG;
     args.push(
       '-virtfs',
-      `local,path=${qemuOptValue(cfg.share.hostPath)},mount_tag=${qemuOptValue(tag)},security_model=none`,
+      `local,path=${qemuOptValue(cfg.share.hostPath)},mount_tag=${qemuOptValue(cfg.share.tag)},security_model=none`,
     );
   }
   args.push(

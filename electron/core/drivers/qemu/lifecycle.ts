@@ -48,6 +48,7 @@ export async function launchQemu(o: LaunchOptions): Promise<{ vm: QemuVm; sshPor
       sshPort,
       hostArch: o.hostArch,
       qmpSocket: o.paths.qmpSocket,
+      disk: o.paths.disk,
       dockerPortSocket: o.paths.dockerPortSocket,
       consoleLog: o.paths.consoleLog,
       pidfile: o.paths.vmPid,

@@ -1,6 +1,7 @@
 import { access, mkdir } from 'node:fs/promises';
 
 import type { DlitePaths } from '../../paths.js';
+import { hostArch } from '../../platform.js';
 import { acquireDiskLock, type DiskLock } from '../../vm/lock.js';
 import { isAlive, processCommandLine, readPidfile } from '../../vm/pidfile.js';
 import {
@@ -8,7 +9,6 @@ import {
   type DriverInfo,
   type DriverStatus,
   type ExitInfo,
-  type GuestArch,
   type HypervisorDriver,
   type RunningVm,
   type SshEndpoint,
@@ -49,10 +49,6 @@ export interface QemuDriverOptions {
 
 const LOCALHOST = '127.0.0.1';
 
-function nativeArch(hostArch: string): GuestArch {
-  return hostArch === 'arm64' ? 'arm64' : 'amd64';
-}
-
 /**
  * Runs the VM under QEMU (Linux: kvm or tcg; macOS: hvf). QEMU is spawned detached (own process
  * group, output in `log/qemu.log`) so that it outlives a crashed supervisor, which then adopts it
@@ -80,7 +76,8 @@ export class QemuDriver implements HypervisorDriver {
         shareType: '9p',
         networkMode: 'user',
         needsRoot: false,
-        arches: [nativeArch(this.hostArch)],
+        arches: [hostArch(this.hostArch)],
+        dockerPort: 'virtio-serial',
       },
     };
   }

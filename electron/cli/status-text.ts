@@ -1,0 +1,68 @@
+import type { DockerTransport, VmStatus } from '../shared/types.js';
+import type { CliContext, CliIo } from './context.js';
+
+const TRANSPORT: Record<DockerTransport, string> = {
+  'virtio-serial': "over the VM's Docker port (virtio-serial)",
+  vsock: "over the VM's Docker port (vsock)",
+  ssh: 'over an SSH forward',
+};
+
+const STATE_COLOUR: Record<VmStatus['state'], number> = {
+  running: 32,
+  starting: 33,
+  stopping: 33,
+  stopped: 90,
+  error: 31,
+};
+
+/** True for the one status `dlite status` exits 0 with: running, and the engine answering. */
+export function isHealthy(s: VmStatus): boolean {
+  return s.state === 'running' && s.engineUnresponsiveSince === null;
+}
+
+/** Colour for stdout: a terminal, `NO_COLOR` unset, `TERM` not `dumb`. */
+function colour(io: CliIo): boolean {
+  return io.isTty && !io.env['NO_COLOR'] && io.env['TERM'] !== 'dumb';
+}
+
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${s} s` : `${s} s`;
+}
+
+/** `dlite status` as lines of `label: value`. */
+export function formatStatus(s: VmStatus, ctx: Pick<CliContext, 'io' | 'self'>): string[] {
+  const state = colour(ctx.io) ? `\x1b[${STATE_COLOUR[s.state]}m${s.state}\x1b[0m` : s.state;
+  const lines = [`state:      ${state}`, `hostname:   ${s.hostname}`];
+  if (s.state === 'running') {
+    const via = s.dockerTransport ? ` (${TRANSPORT[s.dockerTransport]})` : '';
+    lines.push(
+      `ip:         ${s.ip ?? '—'}`,
+      `docker:     ${s.dockerEndpoint ?? '—'}${via}`,
+      `hypervisor: ${s.hypervisor ?? '—'}`,
+      `resources:  ${s.cpus} CPU, ${s.memoryGiB} GiB memory, ${s.diskGiB} GiB disk`,
+      `uptime:     ${duration(s.uptimeSeconds ?? 0)}`,
+    );
+    if (s.engineUnresponsiveSince !== null) {
+      const since = new Date(s.engineUnresponsiveSince);
+      const seconds = Math.max(0, Math.round((Date.now() - since.getTime()) / 1000));
+      lines.push(
+        `engine:     unresponsive since ${since.toLocaleTimeString()} (${duration(seconds)}); '${ctx.self} restart' recovers it`,
+      );
+    }
+  }
+  if (s.failure) {
+    lines.push(`failed at:  ${s.failure.step}: ${s.failure.message}`);
+    if (s.failure.lastCommand) lines.push(`command:    ${s.failure.lastCommand}`);
+    if (s.failure.lastConsoleLines.length > 0) {
+      lines.push('console:', ...s.failure.lastConsoleLines.map((l) => `  ${l}`));
+    }
+  }
+  for (const p of s.problems) {
+    lines.push(`${(p.severity === 'error' ? 'problem:' : 'warning:').padEnd(12)}${p.message}`);
+  }
+  lines.push(`daemon:     ${s.hostPid === null ? 'not running (read from the files)' : `pid ${s.hostPid}`}`);
+  return lines;
+}
