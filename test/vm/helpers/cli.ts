@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
-export const CLI = path.join(REPO, 'dist/cli/dlite.js');
+/** The built CLI under test (`DLITE_TEST_CLI` runs another build, e.g. an older one to compare). */
+export const CLI = process.env['DLITE_TEST_CLI'] ?? path.join(REPO, 'dist/cli/dlite.js');
 
 export interface CliRun {
   readonly code: number | null;
