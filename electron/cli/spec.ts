@@ -104,7 +104,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
     },
     positionals: [0, 0],
-    details: 'Idempotent: run it again to change the flags given; other settings keep their values.',
+    details:
+      'Idempotent: run it again to change the flags given; other settings keep their values.\n' +
+      'It writes with no daemon running: an idle one is ended first; a running VM must be stopped.\n' +
+      'A config.json that cannot be read is kept beside the new one (config.json.invalid-<time>),\n' +
+      'and its uuid is kept when it still holds one.',
   },
   {
     name: 'start',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { busyboxRootfsTar } from './helpers/busybox-image.js';
-import { REPO, dlite, pidsMatching, runProcess, waitFor, type CliRun } from './helpers/cli.js';
+import { CLI, REPO, dlite, pidsMatching, runProcess, waitFor, type CliRun } from './helpers/cli.js';
 
 const IMAGE_DIR = path.join(REPO, 'build/os/out/amd64');
 const IMAGE = 'dlite-test/busybox:1';
@@ -13,8 +13,10 @@ const IMAGE = 'dlite-test/busybox:1';
 interface StatusJson {
   state: string;
   failure: { step: string; lastConsoleLines: string[] } | null;
-  hostPid: number;
+  hostPid: number | null;
   dockerEndpoint: string | null;
+  dockerTransport: string | null;
+  engineUnresponsiveSince: string | null;
 }
 
 describe('dlite CLI against a real VM (QEMU, TCG)', () => {
@@ -95,15 +97,34 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     expect(config).toMatchObject({ cpu_count: 2, memory: 2, disk_size: 8, share, hostname: 'local.docker' });
     expect(existsSync(path.join(home, 'ssh/id_ed25519'))).toBe(true);
     expect((await readdir(path.join(home, 'os'))).some((d) => d.endsWith('-amd64'))).toBe(true);
+    expect(JSON.parse(await readFile(path.join(home, '.dlite-manifest.json'), 'utf8'))).toMatchObject({
+      createdHome: true,
+      entries: expect.arrayContaining(['config.json', 'disk.img', 'os', 'ssh']),
+    });
   });
 
   it('boots one VM for three concurrent starts and answers Docker', async () => {
-    const starts = await Promise.all([dlite(['start'], env), dlite(['start'], env), dlite(['start'], env)]);
+    // One of them with stdout on a terminal and stderr in a file: progress must stay plain there.
+    const errFile = path.join(tmp, 'start.err');
+    const starts = await Promise.all([
+      dlite(['start'], env),
+      dlite(['start'], env),
+      runProcess('script', ['-qec', `${process.execPath} ${CLI} start 2>${errFile}`, '/dev/null'], env),
+    ]);
     for (const r of starts) ok(r);
     expect(starts[0].stdout).toContain(`Docker: unix://${home}/run/docker.sock`);
+    const progress = await readFile(errFile, 'utf8');
+    expect(progress).toMatch(/^\[\d\/7\] /m);
+    expect(progress).not.toContain('\x1b');
     expect(await qemuPids()).toHaveLength(1);
     const s = await status();
     expect(s.state).toBe('running');
+    expect(s.dockerTransport).toBe('virtio-serial');
+    const text = await dlite(['status'], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      `docker:     unix://${home}/run/docker.sock (over the VM's Docker port (virtio-serial))`,
+    );
     expect((await dlite(['env'], env)).stdout).toContain(`export DOCKER_HOST=unix://${home}/run/docker.sock`);
     ok(await docker(['version', '--format', '{{.Server.Version}}']));
     // docker.sock is served over the VM's virtio-serial Docker port, not an ssh -L forward.
@@ -218,9 +239,24 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     expect(info.stdout).toContain('https://mirror.example.com/');
   });
 
-  it('passes ssh exit codes through', async () => {
+  it('passes ssh commands, their arguments and exit codes through, with or without --', async () => {
     expect((await dlite(['ssh', '--', 'echo', 'hi from the vm'], env)).stdout.trim()).toBe('hi from the vm');
     expect((await dlite(['ssh', '--', 'sh', '-c', 'exit 7'], env)).code).toBe(7);
+    for (const args of [
+      ['ssh', 'df', '-h', '/'],
+      ['ssh', '--', 'df', '-h', '/'],
+    ]) {
+      const r = ok(await dlite(args, env));
+      expect(r.stdout).toMatch(/^Filesystem +Size/);
+    }
+    const words = ok(await dlite(['ssh', 'sh', '-c', 'printf "%s|" "$@"', '_', 'a  b', '$HOME', '-p'], env));
+    expect(words.stdout).toBe('a  b|$HOME|-p|');
+  });
+
+  it('takes docker_args flags as they are and applies them after a restart', async () => {
+    const r = ok(await dlite(['config', 'set', 'docker_args', '--debug'], env));
+    expect(r.stdout).toContain("Saved. Restart the VM to apply: docker_args ('dlite restart').");
+    expect((await dlite(['config', 'get', 'docker_args'], env)).stdout.trim()).toBe('--debug');
   });
 
   it('notices a killed QEMU, shows the console, and auto-restarts', async () => {
@@ -250,19 +286,69 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     const before = await status();
     const [qemu] = await qemuPids();
     const served = await portLines();
-    process.kill(before.hostPid, 'SIGKILL');
-    const after = await waitFor(
-      'a new daemon',
-      async () => {
-        const s = await status();
-        return s.hostPid !== before.hostPid && s.state === 'running' ? s : undefined;
-      },
-      180_000,
-    );
+    process.kill(before.hostPid!, 'SIGKILL');
+    // Without a daemon, status reads the files: the VM still runs, and nothing hosts it.
+    const orphan = await waitFor('the daemon to be gone', async () => {
+      const s = await status();
+      return s.hostPid === null ? s : undefined;
+    });
+    expect(orphan.state).toBe('error');
+    expect(orphan.failure?.step).toBe('host');
+    expect((await dlite(['status'], env)).code).toBe(1);
+    ok(await dlite(['start'], env));
+    const after = await status();
+    expect(after.hostPid).not.toBe(before.hostPid);
     expect(after.state).toBe('running');
     expect(await qemuPids()).toEqual([qemu]);
     ok(await docker(['version']));
     expect(await portLines()).toBe(served + 1); // the adopting daemon reconnected to the same port
+  });
+
+  it('reports a frozen hypervisor as unresponsive, and dlite restart recovers it', async () => {
+    const [qemu] = await qemuPids();
+    process.kill(qemu!, 'SIGSTOP');
+    const frozen = await waitFor(
+      'the engine to be reported unresponsive',
+      async () => {
+        const s = await status();
+        return s.engineUnresponsiveSince !== null ? s : undefined;
+      },
+      90_000,
+    );
+    expect(frozen.state).toBe('running');
+    const text = await dlite(['status'], env);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^engine: {5}unresponsive since .*; 'dlite restart' recovers it$/m);
+    ok(await dlite(['restart'], env));
+    const pids = await qemuPids();
+    expect(pids).toHaveLength(1);
+    expect(pids[0]).not.toBe(qemu);
+    expect((await status()).engineUnresponsiveSince).toBeNull();
+    ok(await docker(['version']));
+    // docker_args set earlier took effect with that restart.
+    expect((await docker(['info', '--format', '{{.Debug}}'])).stdout.trim()).toBe('true');
+  });
+
+  it('restarts an unresponsive VM by itself with auto_restart', async () => {
+    ok(await dlite(['config', 'set', 'auto_restart', 'true'], env));
+    const [qemu] = await qemuPids();
+    process.kill(qemu!, 'SIGSTOP');
+    await waitFor(
+      'a new, answering VM',
+      async () => {
+        const s = await status();
+        const pids = await qemuPids();
+        return s.state === 'running' &&
+          s.engineUnresponsiveSince === null &&
+          pids.length === 1 &&
+          pids[0] !== qemu
+          ? true
+          : undefined;
+      },
+      240_000,
+    );
+    ok(await docker(['version']));
+    ok(await dlite(['config', 'set', 'auto_restart', 'false'], env));
   });
 
   it('stops gracefully and keeps images across a restart', async () => {
@@ -307,21 +393,29 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     expect(badFlag.stderr).toContain('--cpus must be a whole number');
   });
 
-  it('keeps a corrupt config.json aside instead of overwriting it', async () => {
+  it('never overwrites a corrupt config.json; install keeps it beside the new one, with its uuid', async () => {
     const file = path.join(home, 'config.json');
-    const corrupt = '{ "cpu_count": 2,, }\n';
+    const uuid = (JSON.parse(await readFile(file, 'utf8')) as { uuid: string }).uuid;
+    const corrupt = `{ "uuid": "${uuid}", "cpu_count": 2,, }\n`;
     await writeFile(file, corrupt);
-    const r = await dlite(['config', 'get', 'cpu_count'], env);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(file);
+    for (const args of [['config', 'get', 'cpu_count'], ['config', 'set', 'cpu_count', '1'], ['start']]) {
+      const r = await dlite(args, env);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(`${file}: not valid JSON at line 1`);
+      expect(await readFile(file, 'utf8')).toBe(corrupt);
+    }
+    ok(await dlite(['stop'], env));
+    const r = ok(await dlite(['install', '--os-image', IMAGE_DIR], env));
+    expect(r.stderr).toMatch(/it was kept as .*config\.json\.invalid-.* and its uuid was kept\./);
     const aside = (await readdir(home)).find((n) => n.startsWith('config.json.invalid-'));
-    expect(aside).toBeDefined();
     expect(await readFile(path.join(home, aside!), 'utf8')).toBe(corrupt);
+    expect((JSON.parse(await readFile(file, 'utf8')) as { uuid: string }).uuid).toBe(uuid);
   });
 
   it('uninstalls everything it created', async () => {
     ok(await dlite(['uninstall', '--yes'], env));
     expect(existsSync(home)).toBe(false);
     expect(await qemuPids()).toEqual([]);
+    expect(existsSync(share)).toBe(true);
   });
 });

@@ -5,8 +5,8 @@ import { installFromCandidates, imageSourceCandidates } from '../../core/os-imag
 import { hostArch } from '../../core/platform.js';
 import { ensureSshKey } from '../../core/ssh/keys.js';
 import { ensureDisk } from '../../core/vm/disk.js';
-import type { Settings, SettingsProblem } from '../../shared/types.js';
-import { unwrap, using, type CliContext } from '../context.js';
+import { killProcess } from '../../core/vm/pidfile.js';
+import { CliError, unwrap, using, type CliContext } from '../context.js';
 import { intOption, type ParsedCommand } from '../parse.js';
 
 /** The settings the flags change, as a patch. */
@@ -25,20 +25,21 @@ function overrides(cmd: ParsedCommand): Record<string, unknown> {
 }
 
 /**
- * Writes the settings. Before any host exists this is the one direct writer of `config.json`;
- * when a daemon already runs, the change goes through it like any other.
+ * Ends an idle daemon of this home, so install writes its files with no host running (the one
+ * time settings are written by anyone but the daemon). Refuses while the VM runs.
  */
-async function writeSettings(
-  ctx: CliContext,
-  patch: Record<string, unknown>,
-): Promise<{ settings: Settings; problems: readonly SettingsProblem[]; note?: string }> {
+async function endIdleDaemon(ctx: CliContext): Promise<void> {
   const host = await ctx.runningHost();
-  if (host !== null) {
-    return using(host, async (api) => {
-      const update = unwrap(await api.updateSettings(patch));
-      return { settings: update.settings, problems: unwrap(await api.status()).problems };
-    });
+  if (host === null) return;
+  const status = await using(host, async (api) => unwrap(await api.status()));
+  if (status.state !== 'stopped' && status.state !== 'error') {
+    throw new CliError(`Dlite is ${status.state}: stop it first ('${ctx.self} stop'), then install`);
   }
+  if (status.hostPid !== null) await killProcess(status.hostPid, 10_000);
+}
+
+/** Writes the settings file (see {@link endIdleDaemon}); an unusable one is kept beside the new one. */
+async function writeSettings(ctx: CliContext, patch: Record<string, unknown>) {
   const { repo, context } = settingsAccess(ctx.paths, ctx.io.env);
   const r = await repo.init(patch, await context());
   const note =
@@ -56,6 +57,7 @@ export async function installCommand(cmd: ParsedCommand, ctx: CliContext): Promi
   const explicitImage = cmd.options['os-image'] as string | undefined;
   const patch = overrides(cmd);
   const step = (n: number, text: string): void => io.err(`[${n}/4] ${text}`);
+  await endIdleDaemon(ctx);
   await claimHomeEntries(paths, HOME_ENTRIES);
   step(1, `Writing settings to ${paths.config}`);
   const { settings, problems, note } = await writeSettings(ctx, patch);

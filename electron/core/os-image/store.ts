@@ -2,6 +2,8 @@ import { copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import semver from 'semver';
+
 import type { GuestArch } from '../drivers/driver.js';
 import type { DlitePaths } from '../paths.js';
 import { OsImageError, readManifest, verifyImageDir, type OsManifest } from './manifest.js';
@@ -23,8 +25,14 @@ function toImage(dir: string, manifest: OsManifest): OsImage {
   };
 }
 
-/** Compares dotted versions numerically (`0.10.0` > `0.9.1`). */
+/**
+ * Orders versions by semver (`0.10.0` > `0.9.1`, `0.2.0-rc.1` < `0.2.0`); a version that is not
+ * semver falls back to a numeric comparison of its dotted parts.
+ */
 export function compareVersions(a: string, b: string): number {
+  const va = semver.valid(a);
+  const vb = semver.valid(b);
+  if (va !== null && vb !== null) return semver.compare(va, vb);
   const pa = a.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
   const pb = b.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {

@@ -10,31 +10,27 @@ import type {
   VmState,
   VmStatus,
 } from '../../shared/types.js';
-import type { ExitInfo, HypervisorDriver, RunningVm, VmConfig } from '../drivers/driver.js';
+import type { RunningVm, VmConfig } from '../drivers/driver.js';
 import { toDliteError } from '../errors.js';
 import { classifyChanges } from '../settings/diff.js';
-import { killProcess } from '../vm/pidfile.js';
 import { AutoRestarter } from './auto-restart.js';
+import {
+  TIMEOUTS,
+  VmExitedError,
+  adoptOrStop,
+  applyLive,
+  detachBoot,
+  newBoot,
+  refuseMisfits,
+  teardownBoot,
+} from './boot.js';
 import { EngineWatch } from './engine-health.js';
 import { CancelledError, StepError, throwIfCancelled, toStepError } from './errors.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';
 
-/** Timeouts (ms) of the start pipeline and of stops. */
-export const TIMEOUTS = {
-  ssh: 180_000,
-  docker: 120_000,
-  stop: 30_000,
-  /** Tearing down a failed or cancelled boot: the guest may not handle ACPI yet. */
-  teardown: 5_000,
-} as const;
-
-class VmExitedError extends Error {
-  constructor(readonly info: ExitInfo) {
-    super(`The VM process exited during boot (${info.signal ?? `exit code ${String(info.code)}`})`);
-  }
-}
+export { TIMEOUTS } from './boot.js';
 
 /**
  * Owns one VM: the state machine of DESIGN.md, serialized operations, crash detection,
@@ -150,7 +146,7 @@ export class Supervisor {
     if (boot !== null) {
       const pending = classifyChanges(boot.applied, r.settings);
       try {
-        await this.applyLive(boot, r.settings, pending.live);
+        await applyLive(boot, r.settings, pending.live);
       } catch (e) {
         const se = toStepError('apply-settings', e, 'ssh-failed');
         return err(se.code, `Saved, but could not apply to the running VM: ${se.message}`, se.details);
@@ -160,15 +156,6 @@ export class Supervisor {
     }
     this.emitState();
     return ok({ settings: r.settings, restartRequired, appliedLive });
-  }
-
-  /** Applies `keys` of `settings` to the running VM and records them as in effect. */
-  private async applyLive(boot: Boot, settings: Settings, keys: readonly SettingsKey[]): Promise<void> {
-    if (keys.length === 0 || boot.link === null) return;
-    await boot.link.applyLive(settings, keys);
-    const applied: Record<string, unknown> = { ...boot.applied };
-    for (const key of keys) applied[key] = settings[key];
-    boot.applied = applied as unknown as Settings;
   }
 
   /**
@@ -253,14 +240,7 @@ export class Supervisor {
       const { settings, problems } = await this.deps.loadSettings();
       this.settings = settings;
       this.problems = problems;
-      const blocking = problems.filter((p) => p.severity === 'error');
-      if (blocking.length > 0) {
-        const more = blocking.length > 1 ? ` (and ${blocking.length - 1} more)` : '';
-        throw new StepError('validate', 'invalid-settings', `${blocking[0]!.message}${more}`, {
-          field: blocking[0]!.field,
-          errors: blocking.map(({ field, message }) => ({ field, message })),
-        });
-      }
+      refuseMisfits(problems);
       const driver = this.deps.createDriver(settings);
       step = 'prepare';
       this.progress(step);
@@ -270,23 +250,14 @@ export class Supervisor {
       throwIfCancelled(signal);
       step = 'boot';
       this.progress(step);
-      boot = {
-        driver,
-        settings,
-        applied: settings,
-        lock: null,
-        vm: null,
-        endpoint: null,
-        link: null,
-        startedAt: null,
-        health: null,
-        expectingExit: false,
-        crashed: new AbortController(),
-      };
+      boot = newBoot(driver, settings);
       this.boot = boot;
       signal = AbortSignal.any([userSignal, boot.crashed.signal]);
       boot.lock = await this.deps.lockDisk();
-      boot.vm = adoptPid === null ? await driver.start(cfg, signal) : await this.adopt(driver, adoptPid);
+      boot.vm =
+        adoptPid === null
+          ? await driver.start(cfg, signal)
+          : await adoptOrStop(driver, adoptPid, this.deps.logger);
       this.watchExit(boot, boot.vm);
       step = 'wait-ssh';
       this.progress(step);
@@ -303,7 +274,7 @@ export class Supervisor {
       this.progress(step);
       await boot.link.configure(settings, signal);
       // A live change saved during the start: apply it now rather than drop it.
-      await this.applyLive(boot, this.settings, classifyChanges(boot.applied, this.settings).live);
+      await applyLive(boot, this.settings, classifyChanges(boot.applied, this.settings).live);
       throwIfCancelled(signal);
       boot.startedAt = Date.now();
       this.watchEngine(boot);
@@ -312,27 +283,6 @@ export class Supervisor {
     } catch (e) {
       return this.failStart(step, boot, e, userSignal);
     }
-  }
-
-  /** Re-attaches to an orphan; one that cannot be adopted is killed so no two hypervisors share the disk. */
-  private async adopt(driver: HypervisorDriver, pid: number): Promise<RunningVm> {
-    let vm: RunningVm | null = null;
-    try {
-      vm = driver.adopt ? await driver.adopt(pid) : null;
-    } finally {
-      if (vm === null) {
-        this.deps.logger.warn(`the VM left running (pid ${pid}) cannot be adopted; stopping it`);
-        await killProcess(pid);
-      }
-    }
-    if (vm === null) {
-      throw new StepError(
-        'boot',
-        'driver-failed',
-        `The VM left running (pid ${pid}) could not be adopted; it was stopped`,
-      );
-    }
-    return vm;
   }
 
   private async failStart(
@@ -387,34 +337,21 @@ export class Supervisor {
     return ok(this.status());
   }
 
-  /** Closes the guest link, stops the VM (graceful up to timeoutMs, then force) and releases the disk. */
+  /** Tears `boot` down (see `teardownBoot`) and forgets it. */
   private async teardown(boot: Boot | null, timeoutMs: number): Promise<void> {
     if (boot === null) return;
-    boot.expectingExit = true;
-    boot.health?.stop();
     try {
-      await boot.link
-        ?.close()
-        .catch((e: unknown) => this.deps.logger.warn(`closing the guest link: ${String(e)}`));
-      if (boot.vm !== null) {
-        const exit = await boot.driver.stop({ timeoutMs });
-        this.deps.logger.info(`VM stopped (${exit?.clean ? 'clean power-off' : 'forced'})`);
-      }
+      await teardownBoot(boot, timeoutMs, this.deps.logger);
     } finally {
-      await boot.lock?.release();
       if (this.boot === boot) this.boot = null;
     }
   }
 
-  /** Leaves the VM running (for adoption by the next supervisor) but closes our links. */
+  /** Leaves the VM running for the next supervisor to adopt, but closes our links. */
   private async detach(): Promise<void> {
     const boot = this.boot;
     if (boot === null) return;
-    boot.expectingExit = true;
-    boot.health?.stop();
-    await boot.link?.close().catch(() => undefined);
-    await boot.driver.detach?.().catch(() => undefined);
-    await boot.lock?.release();
+    await detachBoot(boot);
     this.boot = null;
   }
 

@@ -77,6 +77,14 @@ describe('OS image store', () => {
     expect(compareVersions('0.10.0', '0.9.1')).toBeGreaterThan(0);
   });
 
+  it('orders versions by semver: a release candidate comes before its release', () => {
+    const sorted = ['0.2.0', '0.2.0-rc.1', '0.10.0', '0.2.0-rc.10', '0.2.0-rc.2', '0.1.9'].sort(
+      compareVersions,
+    );
+    expect(sorted).toEqual(['0.1.9', '0.2.0-rc.1', '0.2.0-rc.2', '0.2.0-rc.10', '0.2.0', '0.10.0']);
+    expect(compareVersions('2024.1', '2024.10')).toBeLessThan(0);
+  });
+
   it('says where it looked when no candidate holds an image', async () => {
     await expect(installFromCandidates(paths, [path.join(tmp, 'nowhere')])).rejects.toThrow(
       `No DhyveOS image found (looked in ${path.join(tmp, 'nowhere')})`,
