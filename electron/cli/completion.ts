@@ -168,7 +168,8 @@ function fish(): string {
     if (cond) parts.push('-n', fishQuote(cond));
     if (o.short) parts.push('-s', o.short);
     parts.push('-l', long);
-    if (o.type === 'string') parts.push('-r');
+    // -x: a value from the list only; -r: a value, file names included (a folder option).
+    if (o.type === 'string') parts.push(o.value === 'DIR' ? '-r' : '-x');
     if (o.choices) parts.push('-a', fishQuote(o.choices.join(' ')));
     else if (o.value === 'DIR') parts.push('-a', fishQuote('(__fish_complete_directories)'));
     else if (long === 'profile') {
