@@ -6,7 +6,7 @@ import { BrowserWindow, app, ipcMain, powerMonitor } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { connectHost } from '../core/host/connect-host.js';
+import { connectHost } from '../core/host/index.js';
 import { resolvePaths } from '../core/paths.js';
 import { registerPowerHandlers } from './power.js';
 import { registerIpcHandlers } from './register-ipc.js';

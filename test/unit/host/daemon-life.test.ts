@@ -1,4 +1,5 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { appendFile, lstat, mkdir, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,6 +43,30 @@ describe('daemon lifetime', () => {
     expect(kept).not.toBeNull();
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await t.daemonPid()).toBe(kept);
+  }, 30_000);
+});
+
+describe('dlite logs', () => {
+  beforeEach(async () => {
+    t = await tempHome();
+  });
+
+  it('prints and follows the console through the daemon, and reads the files without one', async () => {
+    const consoleLog = path.join(t.home, 'log', 'console.log');
+    await mkdir(path.dirname(consoleLog), { recursive: true });
+    await writeFile(consoleLog, 'boot line 1\nboot line 2\n');
+    expect((await dlite(['logs', '--console', '-n', '1'], t.env)).stdout).toBe('boot line 2\n');
+    expect(await t.daemonPid()).toBeNull();
+    expect((await dlite(['daemon'], t.env)).code).toBe(0);
+    expect((await dlite(['logs'], t.env)).stdout).toMatch(/ info daemon \d+ serving /);
+    const follow = spawn(process.execPath, [CLI, 'logs', '-f', '--console', '-n', '1'], { env: t.env });
+    let out = '';
+    follow.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('the last line', () => (out.includes('boot line 2') ? true : undefined), 10_000);
+    await appendFile(consoleLog, 'late line\n');
+    await waitFor('the appended line', () => (out.includes('late line') ? true : undefined), 10_000);
+    follow.kill('SIGINT');
+    expect(await new Promise((r) => follow.once('exit', r))).toBe(0);
   }, 30_000);
 });
 
