@@ -358,7 +358,23 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     expect(await readFile(path.join(home, 'log/dlite.log'), 'utf8')).toContain(
       'VM stopped (clean power-off)',
     );
-    ok(await dlite(['start'], env));
+    // Changes saved while it starts: the live one is applied when the start ends, the other reported.
+    const start = dlite(['start'], env);
+    await waitFor(
+      'state starting',
+      async () => ((await status()).state === 'starting' ? true : undefined),
+      30_000,
+    );
+    const [mirror, cpus] = await Promise.all([
+      dlite(['config', 'set', 'registry_mirrors', 'https://during.example.com'], env),
+      dlite(['config', 'set', 'cpu_count', '1'], env),
+    ]);
+    ok(await start);
+    expect(ok(mirror).stdout).toContain('Saved and applied to the running VM: registry_mirrors.');
+    expect(ok(cpus).stdout).toContain('Saved. Restart the VM to apply: cpu_count');
+    const mirrors = ok(await docker(['info', '--format', '{{json .RegistryConfig.Mirrors}}']));
+    expect(mirrors.stdout).toContain('https://during.example.com/');
+    expect(ok(await dlite(['config', 'set', 'cpu_count', '2'], env)).stdout).toBe('Saved.\n');
     const images = ok(await docker(['images', '--format', '{{.Repository}}:{{.Tag}}']));
     expect(images.stdout).toContain(IMAGE);
   });

@@ -120,6 +120,7 @@ export function composeSupervisorDeps(
       const written = await repo.update({}, ctx);
       return { settings: written.settings, problems: written.problems };
     },
+    readSettings: async () => (await repo.load(await context())).settings,
     settingsProblems: problems,
     updateSettings: async (patch) => {
       const r = await repo.update(patch, await context());

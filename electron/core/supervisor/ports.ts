@@ -33,8 +33,13 @@ export interface DiskLock {
 export interface SupervisorDeps {
   readonly paths: DlitePaths;
   readonly logger: Logger;
-  /** The settings a start uses, with their problems; rejects when the file is not usable. */
+  /**
+   * The settings a start uses, with their problems; rejects when the file is not usable. Writes
+   * the defaults when there is no file yet, so the generated uuid is kept.
+   */
   loadSettings(): Promise<{ settings: Settings; problems: readonly SettingsProblem[] }>;
+  /** The stored settings as they are (defaults when there is no file); rejects when the file is not usable. */
+  readSettings(): Promise<Settings>;
   /** What is wrong with the stored settings now, the file itself included; never rejects. */
   settingsProblems(): Promise<SettingsProblem[]>;
   /** Validates and saves a patch; answers the saved settings and the keys that changed. */

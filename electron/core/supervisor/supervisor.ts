@@ -90,7 +90,7 @@ export class Supervisor {
 
   /** The stored settings (for `getSettings`); rejects when the file is not usable. */
   async loadSettings(): Promise<Settings> {
-    this.settings = (await this.deps.loadSettings()).settings;
+    this.settings = await this.deps.readSettings();
     return this.settings;
   }
 
