@@ -124,7 +124,7 @@ export function composeSupervisorDeps(
     settingsProblems: problems,
     updateSettings: async (patch) => {
       const r = await repo.update(patch, await context());
-      return { settings: r.settings, changed: r.changes.changed };
+      return { settings: r.settings, changes: r.changes };
     },
     createDriver: (settings) => driverFor(paths, settings.hypervisor, env),
     prepare: (settings, driver) => prepareVm(paths, settings, driver, env),

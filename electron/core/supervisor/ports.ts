@@ -2,6 +2,7 @@ import type { DockerTransport, Settings, SettingsKey, SettingsProblem } from '..
 import type { HypervisorDriver, SshEndpoint, VmConfig } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
+import type { SettingsChanges } from '../settings/diff.js';
 import type { EngineHealthTiming } from './engine-health.js';
 
 /** The host's session with one booted guest: docker socket, configuration, clock, ports. */
@@ -42,8 +43,8 @@ export interface SupervisorDeps {
   readSettings(): Promise<Settings>;
   /** What is wrong with the stored settings now, the file itself included; never rejects. */
   settingsProblems(): Promise<SettingsProblem[]>;
-  /** Validates and saves a patch; answers the saved settings and the keys that changed. */
-  updateSettings(patch: unknown): Promise<{ settings: Settings; changed: readonly SettingsKey[] }>;
+  /** Validates and saves a patch; answers the saved settings and what changed (`classifyChanges`). */
+  updateSettings(patch: unknown): Promise<{ settings: Settings; changes: SettingsChanges }>;
   createDriver(settings: Settings): HypervisorDriver;
   /** Ensures disk, SSH key and OS image; builds the VM config (kernel command line included). */
   prepare(settings: Settings, driver: HypervisorDriver, signal: AbortSignal): Promise<VmConfig>;

@@ -144,15 +144,18 @@ export class Supervisor {
     let appliedLive: SettingsKey[] = [];
     let restartRequired: SettingsKey[] = [];
     if (boot !== null) {
-      const pending = classifyChanges(boot.applied, r.settings);
+      // Apply the newest saved settings (another change may have been saved meanwhile) ...
+      const latest = this.settings;
       try {
-        await applyLive(boot, r.settings, pending.live);
+        await applyLive(boot, latest, classifyChanges(boot.applied, latest).live);
       } catch (e) {
         const se = toStepError('apply-settings', e, 'ssh-failed');
         return err(se.code, `Saved, but could not apply to the running VM: ${se.message}`, se.details);
       }
-      appliedLive = r.changed.filter((k) => pending.live.includes(k));
-      restartRequired = r.changed.filter((k) => pending.restartRequired.includes(k));
+      // ... and answer for this change: what is in effect now, what waits for a restart.
+      const differs = classifyChanges(boot.applied, r.settings).changed;
+      appliedLive = r.changes.live.filter((k) => !differs.includes(k));
+      restartRequired = r.changes.restartRequired.filter((k) => differs.includes(k));
     }
     this.emitState();
     return ok({ settings: r.settings, restartRequired, appliedLive });
