@@ -1,5 +1,5 @@
 import type { Result } from '../shared/errors.js';
-import { DliteError } from '../core/errors.js';
+import { DliteError } from '../core/dlite-error.js';
 import type { HostClient } from '../core/host/connect-host.js';
 import type { OfflineHome } from '../core/host/offline.js';
 import type { DlitePaths } from '../core/paths.js';

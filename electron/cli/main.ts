@@ -1,5 +1,5 @@
 /** Entry point of the `dlite` CLI. */
-import { runCli } from './run.js';
+import { runCli } from './run-cli.js';
 
 runCli(process.argv.slice(2)).then(
   (code) => {

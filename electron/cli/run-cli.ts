@@ -1,4 +1,4 @@
-import { DliteError } from '../core/errors.js';
+import { DliteError } from '../core/dlite-error.js';
 import type { HostClient } from '../core/host/connect-host.js';
 import { resolvePaths, type DlitePaths } from '../core/paths.js';
 import { RUNNERS } from './commands.js';
@@ -6,7 +6,7 @@ import { CliError, UsageError, type CliContext, type CliIo } from './context.js'
 import { commandHelp, globalHelp } from './help.js';
 import { parseInvocation, type ParsedCommand } from './parse.js';
 import { SHELLS } from './spec.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../core/version.js';
 
 export { globalHelp as helpText } from './help.js';
 

@@ -1,7 +1,7 @@
 import { lstat, mkdir, readFile, readlink, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { DliteError } from './errors.js';
+import { DliteError } from './dlite-error.js';
 import { overlongSockets, type DlitePaths } from './paths.js';
 
 /** `.dlite-manifest.json`: what Dlite created in a home, so uninstall removes exactly that. */

@@ -1,4 +1,4 @@
-import { DliteError } from '../../core/errors.js';
+import { DliteError } from '../../core/dlite-error.js';
 import { hostSupervisor } from '../../core/host/host-supervisor.js';
 import { createFileLogger } from '../../core/log/logger.js';
 import { unwrap, using, type CliContext } from '../context.js';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import { JsonLinesParser } from './json-lines.js';
 
 /** One published or exposed port of a container, as `GET /containers/json` lists it. */

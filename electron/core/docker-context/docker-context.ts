@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 
 export interface DockerCliOptions {
   /** Extra environment for the docker CLI, e.g. `DOCKER_CONFIG` (process.env is inherited). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { DockerApi } from '../docker-api/docker-api.js';
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 
 export type ForwarderState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../paths.js';
 
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import { type DockerForward, ForwardBase } from './forward-base.js';
 import {
   type Frame,

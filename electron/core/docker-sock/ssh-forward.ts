@@ -7,7 +7,7 @@ import { lastLines } from '../fs/tail.js';
 import type { DlitePaths } from '../paths.js';
 import { sshBaseArgs, type SshTarget } from '../ssh/ssh-args.js';
 
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import { type DockerForward, ForwardBase } from './forward-base.js';
 
 export type { DockerForward, ForwarderState } from './forward-base.js';

@@ -1,5 +1,5 @@
 import type { HypervisorName } from '../../shared/types.js';
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 
 /** Guest CPU architecture, named as Debian names it. */
 export type GuestArch = 'amd64' | 'arm64';

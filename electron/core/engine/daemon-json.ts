@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Settings } from '../../shared/types.js';
 import type { DockerApi } from '../docker-api/docker-api.js';
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import type { GuestExecutor } from '../guest/guest-executor.js';
 
 /** dockerd's config file in the guest (on the data disk; users may edit it over SSH). */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DockerApi } from '../docker-api/docker-api.js';
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import type { GuestExecutor } from '../guest/guest-executor.js';
 
 /** The guest file run-dockerd sources for DOCKER_ARGS (on the data disk; users edit it too). */

@@ -1,4 +1,4 @@
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import type { GuestExecutor } from '../guest/guest-executor.js';
 
 export interface ClockSync {

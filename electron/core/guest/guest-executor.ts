@@ -1,4 +1,4 @@
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import { lastLines } from '../fs/tail.js';
 import type { ExecResult, SshClient } from '../ssh/ssh-client.js';
 

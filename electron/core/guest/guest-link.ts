@@ -8,7 +8,7 @@ import { applyDaemonConfig } from '../engine/daemon-json.js';
 import { applyDockerArgs } from '../engine/engine-flags.js';
 import { syncGuestClock } from '../engine/guest-clock.js';
 import { dockerTcpWarning } from '../engine/tcp-warning.js';
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import type { Logger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
 import { PublishedPortForwarder } from '../published-ports/port-forwarder.js';

@@ -9,7 +9,7 @@ import { OsImageError } from '../os-image/manifest.js';
 import { imageSourceCandidates, installFromCandidates, locateInstalledImage } from '../os-image/store.js';
 import type { DlitePaths } from '../paths.js';
 import { hostArch } from '../platform.js';
-import { SettingsError } from '../settings/errors.js';
+import { SettingsError } from '../settings/settings-error.js';
 import { SettingsRepository, hostValidationContext } from '../settings/repository.js';
 import { ensureSshKey } from '../ssh/keys.js';
 import type { SupervisorDeps } from '../supervisor/ports.js';

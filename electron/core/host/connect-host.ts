@@ -7,7 +7,7 @@ import type { DliteApi } from '../../shared/api.js';
 import { INVOKE_METHODS } from '../../shared/contract.js';
 import type { Result } from '../../shared/errors.js';
 import { createControlClient, type ControlClient } from '../control/client.js';
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import { claimHomeEntries } from '../home.js';
 import { lastLines } from '../fs/tail.js';
 import type { DlitePaths } from '../paths.js';

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import { waitGone } from '../vm/pidfile.js';
 
 /** A holder killed a moment ago may still be exiting: wait this long before calling it busy, ms. */

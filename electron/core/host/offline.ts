@@ -1,6 +1,6 @@
 import { ok, type Result } from '../../shared/errors.js';
 import type { LogLine, LogsRequest, Settings, VmStatus } from '../../shared/types.js';
-import { errorResult } from '../errors.js';
+import { errorResult } from '../dlite-error.js';
 import { followFile } from '../fs/follow.js';
 import type { DlitePaths } from '../paths.js';
 import { driverFor, settingsAccess } from './compose.js';

@@ -1,7 +1,7 @@
 import type { DliteApi } from '../../shared/api.js';
 import { err, ok, type Result } from '../../shared/errors.js';
 import type { LogLine, LogSource, LogsRequest } from '../../shared/types.js';
-import { attempt, errorResult } from '../errors.js';
+import { attempt, errorResult } from '../dlite-error.js';
 import { followFile } from '../fs/follow.js';
 import { tailFile } from '../fs/tail.js';
 import type { Logger } from '../log/logger.js';

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { GuestArch } from '../drivers/driver.js';
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 
 /** `manifest.json` written by `build/os/build.sh`. */
 export interface OsManifest {

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import { lastLines } from '../fs/tail.js';
 
 import { formatCommand } from './format.js';

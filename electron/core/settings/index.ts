@@ -1,6 +1,6 @@
 export { classifyChanges, LIVE_KEYS, type SettingsChanges } from './diff.js';
 export { DOCKERD_FLAGS } from './dockerd-flags.js';
-export { SettingsError, type FieldError, type SettingsErrorCode } from './errors.js';
+export { SettingsError, type FieldError, type SettingsErrorCode } from './settings-error.js';
 export { MIGRATIONS, MigrationError, migrate, type MigrationResult, type RawSettings } from './migrations.js';
 export { formatSettingValue, formatSettings, parseSettingValue } from './parse-value.js';
 export {

@@ -1,6 +1,6 @@
 import type { Settings, SettingsKey } from '../../shared/types.js';
 
-import { SettingsError } from './errors.js';
+import { SettingsError } from './settings-error.js';
 import { SETTINGS_FILE_KEYS, SETTINGS_KEYS } from './schema.js';
 import { quoteShellWord, splitShellWords } from './shell-words.js';
 

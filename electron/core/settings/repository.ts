@@ -5,7 +5,7 @@ import type { Settings, SettingsProblem } from '../../shared/types.js';
 import type { DlitePaths } from '../paths.js';
 
 import { classifyChanges, type SettingsChanges } from './diff.js';
-import { SettingsError, summarizeFieldErrors } from './errors.js';
+import { SettingsError, summarizeFieldErrors } from './settings-error.js';
 import { defaultSettings, hostFacts, serializeSettings } from './schema.js';
 import { readSettingsFile, recoverUuid, toProblems, type ReadResult } from './settings-file.js';
 import { validatePatch, type ValidationContext } from './validate.js';

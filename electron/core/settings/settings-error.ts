@@ -1,5 +1,5 @@
 import type { FieldError } from '../../shared/errors.js';
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 
 export type { FieldError } from '../../shared/errors.js';
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Settings, SettingsProblem } from '../../shared/types.js';
 import { isValidUuid } from '../boot/guest-rules.js';
 
-import { SettingsError, summarizeFieldErrors, type FieldError } from './errors.js';
+import { SettingsError, summarizeFieldErrors, type FieldError } from './settings-error.js';
 import { findJsonError } from './json-position.js';
 import { MigrationError, migrate } from './migrations.js';
 import { defaultSettings } from './schema.js';

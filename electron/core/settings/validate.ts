@@ -5,7 +5,7 @@ import { HYPERVISORS, type HypervisorName, type Settings } from '../../shared/ty
 import { isValidHostname, isValidUuid, shareMountProblem } from '../boot/guest-rules.js';
 
 import { checkDockerArgs } from './dockerd-flags.js';
-import type { FieldError } from './errors.js';
+import type { FieldError } from './settings-error.js';
 import {
   CURRENT_SCHEMA_VERSION,
   MAX_CPUS,
@@ -17,7 +17,7 @@ import {
   type HostFacts,
 } from './schema.js';
 
-export type { FieldError } from './errors.js';
+export type { FieldError } from './settings-error.js';
 
 /** What validation needs to know about the machine and the VM's current disk. */
 export interface ValidationContext {

@@ -1,4 +1,4 @@
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 import { lastLines } from '../fs/tail.js';
 
 /** Codes an SSH step can fail with. */

@@ -2,7 +2,7 @@ import type { Settings, SettingsKey, SettingsProblem } from '../../shared/types.
 import type { ExitInfo, HypervisorDriver, RunningVm } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
 import { killProcess } from '../vm/pidfile.js';
-import { StepError } from './errors.js';
+import { StepError } from './step-error.js';
 import type { Boot } from './status.js';
 
 export type { Boot } from './status.js';

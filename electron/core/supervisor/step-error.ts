@@ -1,7 +1,7 @@
 import type { ErrorCode, ErrorDetails, ErrorDto } from '../../shared/errors.js';
-import { CancelledError, DliteError, toDliteError } from '../errors.js';
+import { CancelledError, DliteError, toDliteError } from '../dlite-error.js';
 
-export { CancelledError } from '../errors.js';
+export { CancelledError } from '../dlite-error.js';
 
 /** A failure of one named start/stop step; its DTO message starts with the step. */
 export class StepError extends DliteError {

@@ -11,7 +11,7 @@ import type {
   VmStatus,
 } from '../../shared/types.js';
 import type { RunningVm, VmConfig } from '../drivers/driver.js';
-import { toDliteError } from '../errors.js';
+import { toDliteError } from '../dlite-error.js';
 import { classifyChanges } from '../settings/diff.js';
 import { AutoRestarter } from './auto-restart.js';
 import {
@@ -25,7 +25,7 @@ import {
   teardownBoot,
 } from './boot.js';
 import { EngineWatch } from './engine-health.js';
-import { CancelledError, StepError, throwIfCancelled, toStepError } from './errors.js';
+import { CancelledError, StepError, throwIfCancelled, toStepError } from './step-error.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 
 /** Bytes in one GiB. */
 export const GIB = 1024 ** 3;

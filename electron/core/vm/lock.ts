@@ -1,7 +1,7 @@
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DliteError } from '../errors.js';
+import { DliteError } from '../dlite-error.js';
 
 import { isAlive, processCommandLine } from './pidfile.js';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { runCli } from '../../../electron/cli/run.js';
+import { runCli } from '../../../electron/cli/run-cli.js';
 
 describe('dlite doctor (on this machine, for real)', () => {
   let home: string;

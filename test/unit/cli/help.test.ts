@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { runCli } from '../../../electron/cli/run.js';
+import { runCli } from '../../../electron/cli/run-cli.js';
 import { COMMANDS, GLOBAL_OPTIONS } from '../../../electron/cli/spec.js';
-import { VERSION } from '../../../electron/cli/version.js';
+import { VERSION } from '../../../electron/core/version.js';
 
 function capture() {
   const out: string[] = [];

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { DliteError } from '../../../electron/core/errors.js';
+import { DliteError } from '../../../electron/core/dlite-error.js';
 import type { ForwarderState } from '../../../electron/core/docker-sock/ssh-forward.js';
 import { MuxForwarder } from '../../../electron/core/docker-sock/mux-forward.js';
 import {

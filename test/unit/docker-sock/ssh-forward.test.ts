@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DliteError } from '../../../electron/core/errors.js';
+import { DliteError } from '../../../electron/core/dlite-error.js';
 import {
   DockerSocketForwarder,
   type ForwarderState,

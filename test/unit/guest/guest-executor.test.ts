@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DliteError } from '../../../electron/core/errors.js';
+import { DliteError } from '../../../electron/core/dlite-error.js';
 import { createGuestExecutor } from '../../../electron/core/guest/guest-executor.js';
 import { remoteCommand } from '../../../electron/core/ssh/ssh-args.js';
 import type { ExecOptions, ExecResult } from '../../../electron/core/ssh/ssh-client.js';

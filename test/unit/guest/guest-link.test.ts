@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DliteError } from '../../../electron/core/errors.js';
+import { DliteError } from '../../../electron/core/dlite-error.js';
 import type { HypervisorDriver } from '../../../electron/core/drivers/driver.js';
 import { freePort } from '../../../electron/core/drivers/qemu/net.js';
 import { createGuestLink } from '../../../electron/core/guest/guest-link.js';
