@@ -164,3 +164,32 @@ describe('the daemon and bad settings', () => {
     }
   }, 30_000);
 });
+
+describe('values that could never work', () => {
+  it('are refused on the host with the rules the guest applies, naming the setting to use instead', async () => {
+    for (const [args, message] of [
+      [['share', '/etc/x'], 'share: must not be a system folder of the VM'],
+      [['share', '/tmp/a\nb'], 'share: must be printable ASCII on one line'],
+      [['docker_args', '--registry-mirror=https://m.example'], 'use the registry_mirrors setting instead'],
+      [['docker_args', '--dns', '1.1.1.1'], 'use the dns setting instead'],
+    ] as const) {
+      const r = await dlite(['config', 'set', ...args], t.env);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(message);
+    }
+    expect(JSON.parse((await dlite(['config', 'get', '--json'], t.env)).stdout)).toMatchObject({
+      docker_args: [],
+      share: expect.not.stringMatching(/^\/etc/),
+    });
+  }, 30_000);
+
+  it('docker_tcp warns that any local user can then control Docker', async () => {
+    const r = await dlite(['config', 'set', 'docker_tcp', 'true'], t.env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^warning: docker_tcp opens the Docker API on TCP port 2375 without authentication/,
+    );
+    expect(r.stderr).toContain('any local user of this machine can then control Docker');
+    expect(r.stderr).toContain('root in the VM and read and write access to the shared folder');
+  }, 30_000);
+});
