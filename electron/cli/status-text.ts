@@ -2,9 +2,9 @@ import type { DockerTransport, VmStatus } from '../shared/types.js';
 import type { CliContext, CliIo } from './context.js';
 
 const TRANSPORT: Record<DockerTransport, string> = {
-  'virtio-serial': "over the VM's Docker port (virtio-serial)",
-  vsock: "over the VM's Docker port (vsock)",
-  ssh: 'over an SSH forward',
+  'virtio-serial': "via the VM's Docker port, virtio-serial",
+  vsock: "via the VM's Docker port, vsock",
+  ssh: 'via an SSH forward',
 };
 
 const STATE_COLOUR: Record<VmStatus['state'], number> = {

@@ -123,7 +123,7 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     const text = await dlite(['status'], env);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(
-      `docker:     unix://${home}/run/docker.sock (over the VM's Docker port (virtio-serial))`,
+      `docker:     unix://${home}/run/docker.sock (via the VM's Docker port, virtio-serial)`,
     );
     expect((await dlite(['env'], env)).stdout).toContain(`export DOCKER_HOST=unix://${home}/run/docker.sock`);
     ok(await docker(['version', '--format', '{{.Server.Version}}']));

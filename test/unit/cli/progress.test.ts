@@ -69,7 +69,7 @@ describe('status text', () => {
       },
       ctx({}, false),
     );
-    expect(lines).toContain('docker:     unix:///h/run/docker.sock (over an SSH forward)');
+    expect(lines).toContain('docker:     unix:///h/run/docker.sock (via an SSH forward)');
     expect(lines).toContain('uptime:     1 min 15 s');
     expect(lines.find((l) => l.startsWith('engine:'))).toMatch(
       /^engine: {5}unresponsive since .* \(4[12] s\); 'dlite restart' recovers it$/,
