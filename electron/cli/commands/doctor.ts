@@ -3,6 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { createControlClient } from '../../core/control/client.js';
 import { DockerApi } from '../../core/docker/api.js';
 import { detectAccelerator } from '../../core/drivers/qemu/accel.js';
+import { checkDockerTools, systemDockerRunner } from '../../core/host-tools/docker-tools.js';
 import { verifyImageDir } from '../../core/os-image/manifest.js';
 import { locateInstalledImage } from '../../core/os-image/store.js';
 import { run } from '../../core/process/run.js';
@@ -99,13 +100,10 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
         ? { level: 'ok', detail: ssh }
         : { level: 'fail', detail: 'ssh or ssh-keygen not found (Debian: apt-get install openssh-client)' };
     }),
-    await check('docker CLI', async () => {
-      const docker = await onPath('docker');
-      return docker
-        ? { level: 'ok', detail: docker }
-        : { level: 'warn', detail: 'docker CLI not found: install it to use the engine from this machine' };
-    }),
   );
+  for (const t of await checkDockerTools(systemDockerRunner(io.env))) {
+    checks.push({ name: t.label, level: t.version === null ? 'warn' : 'ok', detail: t.detail });
+  }
   const client = createControlClient(paths.controlSocket);
   const status = await client.status();
   checks.push(
