@@ -133,7 +133,10 @@ describe('resolveQemuBinary', () => {
     await expect(resolveQemuBinary('amd64', { DLITE_QEMU: path.join(dir, 'nope') }, 'linux')).rejects.toThrow(
       /DLITE_QEMU=.*nope is not an executable/,
     );
-    await expect(resolveQemuBinary('arm64', { PATH: '/usr/bin' }, 'linux')).rejects.toMatchObject({
+    expect(await resolveQemuBinary('arm64', { PATH: '/usr/bin' }, 'linux')).toBe(
+      '/usr/bin/qemu-system-aarch64',
+    );
+    await expect(resolveQemuBinary('arm64', { PATH: dir }, 'linux')).rejects.toMatchObject({
       code: 'driver-unavailable',
       message:
         'qemu-system-aarch64 was not found on PATH; install QEMU (apt install qemu-system) or set DLITE_QEMU',

@@ -45,6 +45,11 @@ export interface QemuDriverOptions {
    * this disk runs, and QEMU's own image lock stops a second writer.
    */
   readonly diskLock?: boolean;
+  /**
+   * Guest architectures this driver also boots although the host CPU is another one, emulated
+   * (always TCG). Default none: a foreign guest is slow, so it is booted only when asked for.
+   */
+  readonly emulate?: readonly GuestArch[];
 }
 
 const LOCALHOST = '127.0.0.1';
@@ -80,7 +85,7 @@ export class QemuDriver implements HypervisorDriver {
         shareType: '9p',
         networkMode: 'user',
         needsRoot: false,
-        arches: [nativeArch(this.hostArch)],
+        arches: [...new Set([nativeArch(this.hostArch), ...(opts.emulate ?? [])])],
       },
     };
   }
@@ -98,6 +103,7 @@ export class QemuDriver implements HypervisorDriver {
       this.info.features.arches,
       this.opts.env ?? process.env,
       platform,
+      this.hostArch,
     );
     this.binary = r.binary;
     this.accel = r.accel;
