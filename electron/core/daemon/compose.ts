@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 
 import type { Settings } from '../../shared/types.js';
-import { buildKernelCmdline } from '../boot/cmdline.js';
+import { buildKernelCmdline, type GuestConsole } from '../boot/cmdline.js';
 import type { GuestArch, HypervisorDriver, VmConfig } from '../drivers/driver.js';
 import { createDriver, selectDriver } from '../drivers/registry.js';
 import { tailLines } from '../fs/tail.js';
@@ -45,7 +45,9 @@ export async function prepareVm(
   const shareType = driver.info.features.shareType;
   const share = { hostPath: settings.share, tag: SHARE_TAG };
   const cmdline = buildKernelCmdline({
-    console: image.manifest.boot.console === 'hvc0' ? 'hvc0' : arch === 'arm64' ? 'ttyAMA0' : 'ttyS0',
+    // The image says which console its kernel talks to (checked by buildKernelCmdline); the driver
+    // gives the guest that device.
+    console: image.manifest.boot.console as GuestConsole,
     hostname: settings.hostname,
     uuid: settings.uuid,
     sshPublicKey: key.publicKey,
