@@ -55,7 +55,8 @@ export function installHint(missing: readonly DockerTool[], platform: NodeJS.Pla
   if (platform === 'darwin') {
     const brew = `brew install ${missing.map((t) => formula[t]).join(' ')}`;
     const plugins = missing.some((t) => t !== 'docker');
-    const dir = arch === 'arm64' ? '/opt/homebrew/lib/docker/cli-plugins' : '/usr/local/lib/docker/cli-plugins';
+    const dir =
+      arch === 'arm64' ? '/opt/homebrew/lib/docker/cli-plugins' : '/usr/local/lib/docker/cli-plugins';
     return plugins && arch === 'arm64'
       ? `${brew}, then add "cliPluginsExtraDirs": ["${dir}"] to ~/.docker/config.json`
       : brew;

@@ -49,7 +49,10 @@ export async function checkHost(
     });
   }
   if (nativeHostArch(cfg.arch) !== hostArch) {
-    return { binary, accel: { accel: 'tcg', reason: `an ${cfg.arch} guest on an ${hostArch} host is emulated` } };
+    return {
+      binary,
+      accel: { accel: 'tcg', reason: `an ${cfg.arch} guest on an ${hostArch} host is emulated` },
+    };
   }
   return { binary, accel: await detectAccelerator(binary, platform) };
 }
