@@ -79,6 +79,7 @@ else
     rm -rf "$CACHE/base/$BASE_KEY"
     if [ "$FOREIGN" = 1 ]; then bootstrap_foreign "$WORK/base"; else bootstrap_base "$WORK/base"; fi
     mv "$WORK/base" "$CACHE/base/$BASE_KEY"
+    echo "$ARCH $SUITE" >"$CACHE/base/$BASE_KEY/.variant"
     touch "$CACHE/base/$BASE_KEY/.complete"
   else
     log "base tree cached: $CACHE/base/$BASE_KEY"

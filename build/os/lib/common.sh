@@ -78,13 +78,19 @@ cleanup_work() {
   rm -rf "$dir"
 }
 
-# Keep the newest 3 output sets and 2 base trees.
+# Keep, per arch and suite (amd64 and arm64 images, a bookworm one for the
+# upgrade test...), the newest 2 output sets and the newest base tree.
 prune_cache() {
-  local d
+  local d v
   find "$CACHE" -mindepth 1 -maxdepth 1 -type d -regextype posix-basic -regex '.*/[0-9a-f]\{16\}' -printf '%T@ %p\n' |
-    sort -rn | tail -n +4 | cut -d' ' -f2- | while read -r d; do rm -rf "$d"; done
+    sort -rn | cut -d' ' -f2- | while read -r d; do
+      v=$(sed -n 's/^  "\(arch\|suite\)": "\([^"]*\)",$/\2/p' "$d/manifest.json" 2>/dev/null | xargs)
+      printf '%s %s\n' "${v:-unknown unknown}" "$d"
+    done | awk '{ n = ++seen[$1 " " $2] } n > 2 { print $NF }' | while read -r d; do rm -rf "$d"; done
   find "$CACHE/base" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | while read -r d; do rm -rf "$d"; done
+    sort -rn | cut -d' ' -f2- | while read -r d; do
+      printf '%s %s\n' "$(cat "$d/.variant" 2>/dev/null || echo unknown unknown)" "$d"
+    done | awk '{ n = ++seen[$1 " " $2] } n > 1 { print $NF }' | while read -r d; do rm -rf "$d"; done
 }
 
 sha256_of() { sha256sum "$1" | cut -c1-64; }

@@ -20,7 +20,8 @@ getent group docker >/dev/null || groupadd --system docker
 useradd --uid 1000 --gid docker --home-dir /home/docker --no-create-home --shell /bin/bash docker
 usermod -p '*' docker
 usermod -p '*' root
-chmod 0440 /etc/sudoers.d/docker
+# (sudo's postinst makes /etc/sudoers 0440; a foreign tree never ran it)
+chmod 0440 /etc/sudoers /etc/sudoers.d/docker
 visudo -c -q
 
 mkdir -p /var/lib/dlite /home/docker /etc/ssh/authorized_keys /run/sshd
