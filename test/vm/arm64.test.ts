@@ -116,7 +116,10 @@ describe('the arm64 image', () => {
     await waitConsole('dlite: docker ready', BOOT_TIMEOUT);
     readyAfterMs = Date.now() - t0;
     const text = await consoleText();
-    const lines = text.split('\n').filter((l) => l.startsWith('dlite: '));
+    const lines = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('dlite: '));
     for (const milestone of ['dlite: disk formatted', 'dlite: network up ip=10.0.2.15', 'dlite: ssh ready']) {
       expect(lines, text).toContain(milestone);
     }
