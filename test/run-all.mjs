@@ -14,6 +14,14 @@ const steps = [
   { name: 'typecheck', cmd: ['npx', 'tsc', '-b', 'tsconfig.json'] },
   { name: 'build', cmd: ['npm', 'run', 'build'] },
   { name: 'build-os', cmd: ['npm', 'run', 'build:os'] },
+  // The arm64 image (test/vm/arm64.test.ts) and a bookworm one the upgrade test starts from
+  // (test/vm/engine.test.ts; only a test input, so a quick compression level). Both cached by inputs.
+  { name: 'build-os-arm64', cmd: ['npm', 'run', 'build:os', '--', '--arch', 'arm64'] },
+  {
+    name: 'build-os-bookworm',
+    cmd: ['npm', 'run', 'build:os', '--', '--out', 'build/os/out/amd64-bookworm'],
+    env: { DLITE_OS_SUITE: 'bookworm', DLITE_OS_ZSTD_LEVEL: '3' },
+  },
   {
     name: 'unit',
     kind: 'vitest',
@@ -57,7 +65,7 @@ for (const step of steps) {
   console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
   const r = spawnSync(step.cmd[0], step.cmd.slice(1), {
     stdio: 'inherit',
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, ...step.env, FORCE_COLOR: '0' },
   });
   const exitCode = r.status ?? 1;
   ledger.push({

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Boot benchmark for the guest image (not a test): `node build/os/bench.mjs [--runs N] [--image DIR]`.
+// Boot benchmark for the guest images (not a test):
+//   node build/os/bench.mjs [--runs N] [--arch amd64|arm64|all] [--out DIR]
 //
-// Prints a Markdown table: the compressed image size, the time from QEMU start to
-// "dlite: docker ready" on a blank disk and on a formatted one, the power-off time, and the
-// floor: the same kernel and QEMU command with a busybox-only initramfs that powers off at
-// once, measured in the same run. Ratios are ready / floor. Uses QEMU with -accel tcg.
+// For each built arch (build/os/out/<arch>/, or only --arch) prints a Markdown table: the compressed
+// image size, the time from QEMU start to "dlite: docker ready" on a blank disk and on a formatted one,
+// the power-off time, and the floor: the same kernel and QEMU command with a busybox-only initramfs
+// that powers off at once, measured in the same run. Ratios are ready / floor, each arch against its
+// own floor. QEMU runs with TCG: amd64 on q35, arm64 emulated on the virt machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,16 +21,46 @@ const opt = (name, def) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : def;
 };
 const RUNS = Number(opt('--runs', '3'));
-const IMAGE = path.resolve(opt('--image', path.join(import.meta.dirname, 'out/amd64')));
-const BUSYBOX = opt('--busybox', '/bin/busybox');
-const KERNEL = path.join(IMAGE, 'bzImage');
-const INITRD = path.join(IMAGE, 'rootfs.cpio.zst');
+const OUT = path.resolve(opt('--out', path.join(import.meta.dirname, 'out')));
+const ARCH = opt('--arch', 'all');
 
-for (const f of [KERNEL, INITRD, BUSYBOX]) {
-  if (!existsSync(f)) {
-    console.error(`missing ${f}: build the image first (npm run build:os); the floor needs busybox-static`);
-    process.exit(1);
+/** How QEMU runs each guest arch under TCG; the console device follows the image manifest. */
+const MACHINES = {
+  amd64: {
+    qemu: 'qemu-system-x86_64',
+    args: ['-accel', 'tcg', '-machine', 'q35', '-cpu', 'max'],
+    text: '-accel tcg -machine q35 -cpu max',
+  },
+  arm64: {
+    qemu: 'qemu-system-aarch64',
+    args: ['-machine', 'virt', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max,pauth-impdef=on'],
+    text: '-machine virt -accel tcg,thread=multi -cpu max,pauth-impdef=on',
+  },
+};
+
+function consoleArgs(name, log) {
+  if (name === 'hvc0') {
+    return [
+      ...['-chardev', `file,id=con0,path=${log}`, '-device', 'virtio-serial-pci,id=vcon0'],
+      ...['-device', 'virtconsole,bus=vcon0.0,chardev=con0'],
+    ];
   }
+  return ['-serial', `file:${log}`];
+}
+
+/** The image in DIR as its manifest describes it, or null when not built. */
+function loadImage(dir) {
+  const file = path.join(dir, 'manifest.json');
+  if (!existsSync(file)) return null;
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  return {
+    dir,
+    manifest,
+    arch: manifest.arch,
+    kernel: path.join(dir, manifest.boot.kernel),
+    initrd: path.join(dir, manifest.boot.initrd),
+    console: manifest.boot.console,
+  };
 }
 
 /** A newc cpio archive built in memory (no root needed for the /dev/console node). */
@@ -48,17 +80,33 @@ function cpio(entries) {
   return Buffer.concat(parts);
 }
 
-async function floorInitrd(dir) {
+/**
+ * The floor's initramfs: a static busybox for the guest's CPU (the host's for amd64; for arm64 the
+ * one inside the image's own initramfs) whose init powers off at once.
+ */
+async function floorInitrd(dir, image) {
+  let busybox = '/bin/busybox';
+  if (image.arch !== 'amd64') {
+    busybox = path.join(dir, `busybox-${image.arch}`);
+    const r = spawnSync('sh', [
+      '-c',
+      `zstd -dc "$1" | cpio -i --quiet --to-stdout bin/busybox > "$2"`,
+      'sh',
+      image.initrd,
+      busybox,
+    ]);
+    if (r.status !== 0) throw new Error(`could not take busybox out of ${image.initrd}: ${r.stderr}`);
+  }
   const init = Buffer.from('#!/bin/busybox sh\n/bin/busybox poweroff -f\n');
   const archive = cpio([
     { name: '.', mode: 0o40755 },
     { name: 'bin', mode: 0o40755 },
-    { name: 'bin/busybox', mode: 0o100755, data: readFileSync(BUSYBOX) },
+    { name: 'bin/busybox', mode: 0o100755, data: readFileSync(busybox) },
     { name: 'dev', mode: 0o40755 },
     { name: 'dev/console', mode: 0o20600, rdev: [5, 1] },
     { name: 'init', mode: 0o100755, data: init },
   ]);
-  const raw = path.join(dir, 'floor.cpio');
+  const raw = path.join(dir, `floor-${image.arch}.cpio`);
   await writeFile(raw, archive);
   const r = spawnSync('zstd', ['-q', '-3', '-f', '--rm', raw, '-o', `${raw}.zst`]);
   if (r.status !== 0) throw new Error(`zstd failed: ${r.stderr}`);
@@ -78,30 +126,33 @@ function freePort() {
 
 const b64url = (s) => Buffer.from(s).toString('base64url');
 
-async function boot({ dir, initrd, disk, waitFor, powerdown }) {
+async function boot({ dir, image, initrd, disk, waitFor, powerdown }) {
   const consoleLog = path.join(dir, 'console.log');
   const qmpSock = path.join(dir, 'qmp.sock');
   await rm(consoleLog, { force: true });
   await rm(qmpSock, { force: true });
   const port = await freePort();
   const cmdline = [
-    'console=ttyS0',
+    `console=${image.console}`,
     'dlite.hostname=bench',
     'dlite.uuid=00000000-0000-4000-8000-000000000001',
     `dlite.time=${Math.floor(Date.now() / 1000)}`,
     'dlite.docker_tcp=0',
     `dlite.ssh_key=${b64url('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBench bench')}`,
   ].join(' ');
+  const machine = MACHINES[image.arch];
   const args = [
-    ...['-accel', 'tcg', '-machine', 'q35', '-cpu', 'max', '-m', '2048', '-smp', '2'],
-    ...['-kernel', KERNEL, '-initrd', initrd, '-append', cmdline],
+    ...machine.args,
+    ...['-m', '2048', '-smp', '2'],
+    ...['-kernel', image.kernel, '-initrd', initrd, '-append', cmdline],
     ...['-drive', `file=${disk},if=virtio,format=raw`],
     ...['-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0'],
-    ...['-serial', `file:${consoleLog}`, '-qmp', `unix:${qmpSock},server=on,wait=off`],
+    ...consoleArgs(image.console, consoleLog),
+    ...['-qmp', `unix:${qmpSock},server=on,wait=off`],
     ...['-display', 'none', '-nodefaults', '-no-user-config'],
   ];
   const t0 = performance.now();
-  const child = spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
+  const child = spawn(machine.qemu, args, { stdio: 'ignore' });
   const exited = new Promise((resolve) =>
     child.once('exit', (code) => resolve({ code, ms: performance.now() - t0 })),
   );
@@ -120,9 +171,9 @@ async function boot({ dir, initrd, disk, waitFor, powerdown }) {
       break;
     }
     if (exit) throw new Error(`QEMU exited before ready:\n${text.slice(-2000)}`);
-    if (performance.now() - t0 > 300_000) {
+    if (performance.now() - t0 > 900_000) {
       child.kill('SIGKILL');
-      throw new Error(`not ready in 300 s:\n${text.slice(-2000)}`);
+      throw new Error(`not ready in 900 s:\n${text.slice(-2000)}`);
     }
     await sleep(50);
   }
@@ -172,8 +223,8 @@ const median = (xs) => {
 };
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
-async function main() {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dlite-bench-'));
+/** Boots `image` RUNS times (floor, blank disk, formatted disk) and prints its table. */
+async function benchImage(dir, image) {
   const disk = path.join(dir, 'disk.img');
   const fresh = async () => {
     await rm(disk, { force: true });
@@ -182,50 +233,75 @@ async function main() {
     await h.close();
   };
   const load0 = os.loadavg()[0];
+  const floorRd = await floorInitrd(dir, image);
+  const floor = [];
+  const blank = [];
+  const formatted = [];
+  const off = [];
+  const ready = { image, waitFor: /dlite: docker ready/, powerdown: true, disk, dir };
+  for (let i = 0; i < RUNS; i++) {
+    await fresh();
+    floor.push((await boot({ dir, image, initrd: floorRd, disk })).ms);
+    await fresh();
+    const b = await boot({ ...ready, initrd: image.initrd });
+    blank.push(b.ms);
+    off.push(b.offMs);
+    const f = await boot({ ...ready, initrd: image.initrd });
+    formatted.push(f.ms);
+    off.push(f.offMs);
+    process.stderr.write(
+      `${image.arch} run ${i + 1}/${RUNS}: floor ${sec(floor[i])}, blank ${sec(b.ms)}, formatted ${sec(f.ms)}\n`,
+    );
+  }
+  const { manifest } = image;
+  const mb = (f) => `${(statSync(f).size / 1e6).toFixed(1)} MB`;
+  const fl = median(floor);
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.arch();
+  const machine = MACHINES[image.arch];
+  const qemu = spawnSync(machine.qemu, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+  const rows = [
+    ['compressed image (initramfs)', mb(image.initrd), ''],
+    [`kernel (${manifest.boot.kernel})`, mb(image.kernel), ''],
+    ['floor: busybox init that powers off', sec(fl), '1.0'],
+    ['docker ready, blank disk', sec(median(blank)), (median(blank) / fl).toFixed(1)],
+    ['docker ready, formatted disk', sec(median(formatted)), (median(formatted) / fl).toFixed(1)],
+    ['power-off (power button to QEMU exit)', sec(median(off)), ''],
+  ];
+  console.log(
+    `Dlite OS ${manifest.version} ${image.arch} (Debian ${manifest.suite}, kernel ${manifest.kernelVersion}, ` +
+      `Docker ${manifest.dockerVersion}, console ${image.console})`,
+  );
+  console.log(
+    `${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, ${qemu}, ${machine.text} ` +
+      `-m 2048 -smp 2; median of ${RUNS} runs; load average at start ${load0.toFixed(2)}`,
+  );
+  console.log('');
+  console.log('| metric | value | ready / floor |');
+  console.log('| --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log('');
+}
+
+async function main() {
+  const arches = ARCH === 'all' ? ['amd64', 'arm64'] : [ARCH];
+  const images = arches.map((a) => [a, loadImage(path.join(OUT, a))]);
+  const missing = images.filter(([, img]) => !img).map(([a]) => a);
+  if (ARCH !== 'all' && missing.length > 0) {
+    console.error(`missing ${path.join(OUT, ARCH)}: build it first (npm run build:os -- --arch ${ARCH})`);
+    process.exit(1);
+  }
+  if (missing.length === arches.length) {
+    console.error('no guest image built: run npm run build:os (and npm run build:os -- --arch arm64)');
+    process.exit(1);
+  }
+  for (const a of missing) console.error(`skipping ${a}: no image in ${path.join(OUT, a)}`);
+  if (!existsSync('/bin/busybox')) {
+    console.error('missing /bin/busybox: the amd64 floor needs busybox-static');
+    process.exit(1);
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dlite-bench-'));
   try {
-    const floorRd = await floorInitrd(dir);
-    const floor = [];
-    const blank = [];
-    const formatted = [];
-    const off = [];
-    for (let i = 0; i < RUNS; i++) {
-      await fresh();
-      floor.push((await boot({ dir, initrd: floorRd, disk })).ms);
-      await fresh();
-      const b = await boot({ dir, initrd: INITRD, disk, waitFor: /dlite: docker ready/, powerdown: true });
-      blank.push(b.ms);
-      off.push(b.offMs);
-      const f = await boot({ dir, initrd: INITRD, disk, waitFor: /dlite: docker ready/, powerdown: true });
-      formatted.push(f.ms);
-      off.push(f.offMs);
-      process.stderr.write(
-        `run ${i + 1}/${RUNS}: floor ${sec(floor[i])}, blank ${sec(b.ms)}, formatted ${sec(f.ms)}\n`,
-      );
-    }
-    const manifest = JSON.parse(readFileSync(path.join(IMAGE, 'manifest.json'), 'utf8'));
-    const mb = (f) => `${(statSync(f).size / 1e6).toFixed(1)} MB`;
-    const fl = median(floor);
-    const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.arch();
-    const qemu = spawnSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
-    const rows = [
-      ['compressed image (initramfs)', mb(INITRD), ''],
-      ['kernel (bzImage)', mb(KERNEL), ''],
-      ['floor: busybox init that powers off', sec(fl), '1.0'],
-      ['docker ready, blank disk', sec(median(blank)), (median(blank) / fl).toFixed(1)],
-      ['docker ready, formatted disk', sec(median(formatted)), (median(formatted) / fl).toFixed(1)],
-      ['power-off (ACPI button to QEMU exit)', sec(median(off)), ''],
-    ];
-    console.log(
-      `Dlite OS ${manifest.version} (kernel ${manifest.kernelVersion}, Docker ${manifest.dockerVersion})`,
-    );
-    console.log(
-      `${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, ${qemu}, -accel tcg ` +
-        `-machine q35 -cpu max -m 2048 -smp 2; median of ${RUNS} runs; load average at start ${load0.toFixed(2)}`,
-    );
-    console.log('');
-    console.log('| metric | value | ready / floor |');
-    console.log('| --- | --- | --- |');
-    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    for (const [, image] of images) if (image) await benchImage(dir, image);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Dlite guest OS (kernel + initramfs) from Debian packages.
 #
-#   bash build/os/build.sh [--arch amd64] [--out DIR] [--compress zstd|xz] [--no-cache]
+#   bash build/os/build.sh [--arch amd64|arm64] [--out DIR] [--compress zstd|xz] [--no-cache]
 #
+# DLITE_OS_SUITE picks the Debian release (default trixie; bookworm still builds).
 # Output (default build/os/out/<arch>/): the kernel (bzImage on amd64, Image on
 # arm64), rootfs.cpio.<zst|xz> and manifest.json. Needs root (debootstrap, chroot).
 #
@@ -19,6 +20,8 @@ OS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$OS_DIR/lib/common.sh"
 # shellcheck source=lib/bootstrap.sh
 . "$OS_DIR/lib/bootstrap.sh"
+# shellcheck source=lib/foreign.sh
+. "$OS_DIR/lib/foreign.sh"
 # shellcheck source=lib/assemble.sh
 . "$OS_DIR/lib/assemble.sh"
 
@@ -26,14 +29,14 @@ ARCH=amd64
 OUT=
 COMPRESS=zstd
 USE_CACHE=1
-SUITE=${DLITE_OS_SUITE:-bookworm}
+SUITE=${DLITE_OS_SUITE:-trixie}
 MIRROR=${DLITE_OS_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${DLITE_OS_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 CACHE=${DLITE_OS_CACHE:-/var/cache/dlite/os}
 # Lower it (e.g. 3) for quick local iterations; part of the cache key.
 ZSTD_LEVEL=${DLITE_OS_ZSTD_LEVEL:-19}
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -53,7 +56,8 @@ arch_setup "$ARCH"          # sets KERNEL_PKG, KERNEL_NAME, DEB_ARCH
 case $COMPRESS in zstd | lz4) INITRD_NAME=rootfs.cpio.zst ;; xz) INITRD_NAME=rootfs.cpio.xz ;; *) die "--compress must be zstd, lz4 or xz" ;; esac
 OUT=${OUT:-$OS_DIR/out/$ARCH}
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap and chroot need it)"
-require_tools debootstrap chroot cpio zstd xz depmod modprobe sha256sum dpkg-deb flock
+require_tools debootstrap chroot cpio zstd xz depmod modprobe sha256sum dpkg-deb flock apt-get mksquashfs readelf
+[ "$FOREIGN" = 0 ] || ensure_binfmt
 
 mkdir -p "$CACHE/debs" "$CACHE/base" "$OUT"
 exec 9>"$CACHE/.lock"
@@ -73,8 +77,9 @@ else
   trap 'cleanup_work "$WORK"' EXIT
   if [ ! -f "$CACHE/base/$BASE_KEY/.complete" ]; then
     rm -rf "$CACHE/base/$BASE_KEY"
-    bootstrap_base "$WORK/base"
+    if [ "$FOREIGN" = 1 ]; then bootstrap_foreign "$WORK/base"; else bootstrap_base "$WORK/base"; fi
     mv "$WORK/base" "$CACHE/base/$BASE_KEY"
+    echo "$ARCH $SUITE" >"$CACHE/base/$BASE_KEY/.variant"
     touch "$CACHE/base/$BASE_KEY/.complete"
   else
     log "base tree cached: $CACHE/base/$BASE_KEY"

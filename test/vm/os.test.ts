@@ -189,6 +189,61 @@ describe('first boot on a blank 20 GiB sparse disk', () => {
     expect(out).toBe(content);
   });
 
+  it('mounts / and the share rshared, so binds with rshared and rslave propagation work', async () => {
+    if (!vm) throw new Error('no VM');
+    const port = vm.sshPort;
+    const shared = await ssh(port, {
+      key,
+      command: `awk '$5 == "/" || $5 == "${shareDir}" { print $5, $7 }' /proc/self/mountinfo`,
+    });
+    expect(shared.stdout).toMatch(/^\/ shared:\d+$/m);
+    expect(shared.stdout).toMatch(new RegExp(`^${shareDir} shared:\\d+$`, 'm'));
+
+    // rshared on the share: a mount made in the container under the bind shows up in the guest.
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      'prop-shared',
+      '--privileged',
+      '-v',
+      `${shareDir}:/mnt/share:rshared`,
+      IMAGE,
+      'sh',
+      '-c',
+      'mkdir -p /mnt/share/sub && mount -t tmpfs tmpfs /mnt/share/sub && echo from-container > /mnt/share/sub/f && sleep 600',
+    ]);
+    let seen = '';
+    for (let i = 0; i < 40 && seen !== 'from-container'; i++) {
+      seen = (await ssh(port, { key, command: `cat ${shareDir}/sub/f 2>/dev/null` })).stdout.trim();
+    }
+    expect(seen).toBe('from-container');
+    await docker(['rm', '-f', 'prop-shared']);
+
+    // rslave on a guest directory (the data disk): a mount made later in the guest reaches the container.
+    await ssh(port, { key, command: 'mkdir -p /home/docker/prop/sub' });
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      'prop-slave',
+      '-v',
+      '/home/docker/prop:/mnt:rslave',
+      IMAGE,
+      'sleep',
+      '600',
+    ]);
+    const mounted = await ssh(port, {
+      key,
+      command:
+        'sudo mount -t tmpfs tmpfs /home/docker/prop/sub && echo from-guest | sudo tee /home/docker/prop/sub/g',
+    });
+    expect(mounted.exitCode).toBe(0);
+    expect(await docker(['exec', 'prop-slave', 'cat', '/mnt/sub/g'])).toBe('from-guest');
+    await docker(['rm', '-f', 'prop-slave']);
+    await ssh(port, { key, command: 'sudo umount /home/docker/prop/sub' });
+  });
+
   it('allows key-only SSH for docker: no password, no root', async () => {
     if (!vm) throw new Error('no VM');
     const password = await ssh(vm.sshPort, {

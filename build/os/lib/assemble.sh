@@ -18,7 +18,7 @@ assemble() {
   chroot "$root" /bin/sh /tmp/configure.sh
   rm -f "$root/tmp/configure.sh"
 
-  record_versions "$root" "$base/kernel" "$kver" >"$work/versions.env"
+  record_versions "$base" "$kver" >"$work/versions.env"
   trim_rootfs "$root"
   prune_libraries "$root"
   install_modules "$root" "$base/kernel" "$kver"
@@ -44,16 +44,20 @@ build_mux() {
   log "dlite-mux $(stat -c %s "$out") bytes"
 }
 
+# record_versions BASE KVER: the versions the manifest states, from the
+# package list the bootstrap recorded (the dpkg database is trimmed away).
 record_versions() {
-  local root=$1 kdir=$2 kver=$3 dv
-  dv=$(chroot "$root" dpkg-query -W -f='${Version}' docker.io)
+  local base=$1 kver=$2 dv
+  pkgver() { awk -v p="$1" '$1 == p { print $2 }' "$base/package-versions"; }
+  dv=$(pkgver docker.io)
+  [ -n "$dv" ] || die "docker.io is not in $base/package-versions"
   cat <<EOF
 KERNEL_VERSION=$kver
-KERNEL_PACKAGE_VERSION=$(cat "$kdir/package-version")
+KERNEL_PACKAGE_VERSION=$(cat "$base/kernel/package-version")
 DOCKER_PACKAGE_VERSION=$dv
 DOCKER_VERSION=$(printf '%s' "$dv" | sed -e 's/^[0-9]*://' -e 's/[+~-].*//')
-CONTAINERD_PACKAGE_VERSION=$(chroot "$root" dpkg-query -W -f='${Version}' containerd)
-RUNC_PACKAGE_VERSION=$(chroot "$root" dpkg-query -W -f='${Version}' runc)
+CONTAINERD_PACKAGE_VERSION=$(pkgver containerd)
+RUNC_PACKAGE_VERSION=$(pkgver runc)
 EOF
 }
 

@@ -12,18 +12,34 @@ require_tools() {
   [ -z "$missing" ] || die "missing host tools:$missing (apt-get install \$(cat build/os/host-packages.txt))"
 }
 
-# arch_setup ARCH: per-architecture names. Only amd64 is built and tested today;
-# arm64 is the same pipeline with another kernel file and console.
+# arch_setup ARCH: per-architecture names. FOREIGN=1 when ARCH is not the
+# build machine's: the tree is then assembled by lib/foreign.sh, and the few
+# programs run inside it go through qemu-user-static (registered here).
 arch_setup() {
   case $1 in
-    amd64) KERNEL_PKG=linux-image-amd64; KERNEL_NAME=bzImage; DEB_ARCH=amd64; CONSOLE=ttyS0 ;;
-    arm64) KERNEL_PKG=linux-image-arm64; KERNEL_NAME=Image; DEB_ARCH=arm64; CONSOLE=hvc0 ;;
+    amd64) KERNEL_PKG=linux-image-amd64; KERNEL_NAME=bzImage; DEB_ARCH=amd64; CONSOLE=ttyS0; QEMU_USER=x86_64 ;;
+    arm64) KERNEL_PKG=linux-image-arm64; KERNEL_NAME=Image; DEB_ARCH=arm64; CONSOLE=hvc0; QEMU_USER=aarch64 ;;
     *) die "unsupported arch: $1 (amd64 or arm64)" ;;
   esac
-  local emu; case $1 in amd64) emu=qemu-x86_64 ;; arm64) emu=qemu-aarch64 ;; esac
-  if [ "$(dpkg --print-architecture)" != "$DEB_ARCH" ] && [ ! -e "/proc/sys/fs/binfmt_misc/$emu" ]; then
-    die "building $1 on $(dpkg --print-architecture) needs qemu-user-static (binfmt_misc $emu)"
+  FOREIGN=0
+  [ "$(dpkg --print-architecture)" = "$DEB_ARCH" ] || FOREIGN=1
+}
+
+# ensure_binfmt: makes the kernel run $QEMU_USER binaries through
+# qemu-user-static, even inside a chroot (the F flag opens the interpreter at
+# registration). Mounts binfmt_misc and registers from qemu-user-static's own
+# binfmt.d entry when nothing did it before (no systemd-binfmt here). Idempotent.
+ensure_binfmt() {
+  local bm=/proc/sys/fs/binfmt_misc conf=/usr/lib/binfmt.d/qemu-$QEMU_USER.conf
+  [ -e "$bm/register" ] || mount -t binfmt_misc binfmt_misc "$bm" 2>/dev/null ||
+    die "cannot mount binfmt_misc on $bm (needed to build $DEB_ARCH on $(dpkg --print-architecture))"
+  if [ ! -e "$bm/qemu-$QEMU_USER" ]; then
+    [ -f "$conf" ] || die "missing $conf: apt-get install qemu-user-static"
+    grep -v '^#' "$conf" | head -n1 >"$bm/register" || die "could not register $conf with binfmt_misc"
   fi
+  grep -q '^enabled' "$bm/qemu-$QEMU_USER" || die "binfmt_misc entry qemu-$QEMU_USER is disabled"
+  grep -q '^flags:.*F' "$bm/qemu-$QEMU_USER" ||
+    die "binfmt_misc entry qemu-$QEMU_USER lacks the F flag (chroots cannot find the interpreter)"
 }
 
 # Hash of every file that shapes the output, plus the build parameters.
@@ -42,9 +58,10 @@ inputs_key() {
 # Hash of what the debootstrap stage depends on.
 base_key() {
   {
-    printf 'arch=%s suite=%s\n' "$@"
+    printf 'arch=%s suite=%s foreign=%s\n' "$@" "$FOREIGN"
     sha256sum <"$OS_DIR/packages.txt"
     sha256sum <"$OS_DIR/lib/bootstrap.sh"
+    sha256sum <"$OS_DIR/lib/foreign.sh"
   } | sha256sum | cut -c1-16
 }
 
@@ -61,13 +78,19 @@ cleanup_work() {
   rm -rf "$dir"
 }
 
-# Keep the newest 3 output sets and 2 base trees.
+# Keep, per arch and suite (amd64 and arm64 images, a bookworm one for the
+# upgrade test...), the newest 2 output sets and the newest base tree.
 prune_cache() {
-  local d
+  local d v
   find "$CACHE" -mindepth 1 -maxdepth 1 -type d -regextype posix-basic -regex '.*/[0-9a-f]\{16\}' -printf '%T@ %p\n' |
-    sort -rn | tail -n +4 | cut -d' ' -f2- | while read -r d; do rm -rf "$d"; done
+    sort -rn | cut -d' ' -f2- | while read -r d; do
+      v=$(sed -n 's/^  "\(arch\|suite\)": "\([^"]*\)",$/\2/p' "$d/manifest.json" 2>/dev/null | xargs)
+      printf '%s %s\n' "${v:-unknown unknown}" "$d"
+    done | awk '{ n = ++seen[$1 " " $2] } n > 2 { print $NF }' | while read -r d; do rm -rf "$d"; done
   find "$CACHE/base" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' |
-    sort -rn | tail -n +3 | cut -d' ' -f2- | while read -r d; do rm -rf "$d"; done
+    sort -rn | cut -d' ' -f2- | while read -r d; do
+      printf '%s %s\n' "$(cat "$d/.variant" 2>/dev/null || echo unknown unknown)" "$d"
+    done | awk '{ n = ++seen[$1 " " $2] } n > 1 { print $NF }' | while read -r d; do rm -rf "$d"; done
 }
 
 sha256_of() { sha256sum "$1" | cut -c1-64; }

@@ -4,9 +4,15 @@
 set -eu
 
 # Docker drives iptables-legacy: fewer kernel modules than the nft shim, and
-# Docker 20.10's rules were written for it.
-update-alternatives --quiet --set iptables /usr/sbin/iptables-legacy
-update-alternatives --quiet --set ip6tables /usr/sbin/ip6tables-legacy
+# the rules Docker writes were made for it. Plain links instead of
+# update-alternatives, which needs the dpkg database a foreign-architecture
+# tree (lib/foreign.sh) does not have.
+for v in iptables ip6tables; do
+  for t in "" -save -restore; do
+    [ -x "/usr/sbin/$v-legacy$t" ] || { echo "configure: no /usr/sbin/$v-legacy$t" >&2; exit 1; }
+    ln -sf "$v-legacy$t" "/usr/sbin/$v$t"
+  done
+done
 
 # The docker user: uid 1000, group docker, key-only SSH, passwordless sudo.
 # '*' means no password can ever match; root gets the same and may not log in.
@@ -14,7 +20,8 @@ getent group docker >/dev/null || groupadd --system docker
 useradd --uid 1000 --gid docker --home-dir /home/docker --no-create-home --shell /bin/bash docker
 usermod -p '*' docker
 usermod -p '*' root
-chmod 0440 /etc/sudoers.d/docker
+# (sudo's postinst makes /etc/sudoers 0440; a foreign tree never ran it)
+chmod 0440 /etc/sudoers /etc/sudoers.d/docker
 visudo -c -q
 
 mkdir -p /var/lib/dlite /home/docker /etc/ssh/authorized_keys /run/sshd

@@ -6,6 +6,7 @@ import { DockerApi } from '../../core/docker-api/docker-api.js';
 import { availableDrivers, selectDriver } from '../../core/drivers/registry.js';
 import { detectAccelerator } from '../../core/drivers/qemu/accel.js';
 import { resolveQemuBinary } from '../../core/drivers/qemu/binary.js';
+import { checkDockerTools, systemDockerRunner } from '../../core/host-tools/docker-tools.js';
 import { verifyImageDir } from '../../core/os-image/manifest.js';
 import { locateInstalledImage } from '../../core/os-image/store.js';
 import { overlongSockets } from '../../core/paths.js';
@@ -130,12 +131,6 @@ export async function doctorCommand(cmd: ParsedCommand, ctx: CliContext): Promis
         ? { level: 'ok', detail: ssh }
         : { level: 'fail', detail: 'ssh or ssh-keygen not found (Debian: apt-get install openssh-client)' };
     }),
-    await check('docker CLI', async () => {
-      const docker = await onPath('docker');
-      return docker
-        ? { level: 'ok', detail: docker }
-        : { level: 'warn', detail: 'docker CLI not found: install it to use the engine from this machine' };
-    }),
     await check('sockets', () => {
       const long = overlongSockets(paths);
       if (long.length > 0) {
@@ -150,6 +145,9 @@ export async function doctorCommand(cmd: ParsedCommand, ctx: CliContext): Promis
       detail: daemon ? `pid ${s.hostPid}, VM ${s.state}` : `not running (started on demand); VM ${s.state}`,
     },
   );
+  for (const t of await checkDockerTools(systemDockerRunner(ctx.io.env))) {
+    checks.push({ name: t.label, level: t.version === null ? 'warn' : 'ok', detail: t.detail });
+  }
   if (s.state === 'running') {
     checks.push(
       await check('docker socket', async () => {

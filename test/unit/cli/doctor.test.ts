@@ -12,7 +12,7 @@ describe('dlite doctor (on this machine, for real)', () => {
   });
   afterEach(() => rm(home, { recursive: true, force: true }));
 
-  it('checks the hypervisor, accelerator, disk, image and sockets, one line each, and fails without an image', async () => {
+  it('checks the hypervisor, accelerator, disk, image, docker tools and sockets, one line each, and fails without an image', async () => {
     const out: string[] = [];
     const err: string[] = [];
     const io = {
@@ -31,6 +31,10 @@ describe('dlite doctor (on this machine, for real)', () => {
     expect(text).toMatch(/^✗ OS image: No DhyveOS image for amd64 is installed/m);
     expect(text).toMatch(/^✓ disk space: [\d.]+ GiB free/m);
     expect(text).toMatch(/^✓ daemon: not running \(started on demand\); VM stopped$/m);
+    // The docker CLI comes with this machine; .ci/run installs the buildx and compose plugins.
+    expect(text).toMatch(/^✓ docker CLI: \d+\.\d+\.\d+/m);
+    expect(text).toMatch(/^✓ docker buildx: \d+\.\d+\.\d+/m);
+    expect(text).toMatch(/^✓ docker compose: 2\.\d+\.\d+/m);
     expect(err).toEqual([]);
   });
 });

@@ -80,16 +80,20 @@ describe('buildQemuArgs', () => {
     ],
     [
       'aarch64 hvf',
-      { arch: 'arm64' },
+      { arch: 'arm64', cmdline: 'console=hvc0' },
       { accel: 'hvf', hostArch: 'arm64' },
       { '-machine': ['virt'], '-accel': ['hvf'], '-cpu': ['host'] },
       ['-global'],
     ],
     [
       'aarch64 tcg on x64',
-      { arch: 'arm64' },
+      { arch: 'arm64', cmdline: 'console=hvc0' },
       { accel: 'tcg' },
-      { '-machine': ['virt'], '-accel': ['tcg'], '-cpu': ['max'] },
+      {
+        '-machine': ['virt'],
+        '-accel': ['tcg,thread=multi,tb-size=512'],
+        '-cpu': ['max,pauth-impdef=on'],
+      },
       ['-global'],
     ],
     [
@@ -145,6 +149,34 @@ describe('buildQemuArgs', () => {
     expect(buildQemuArgs(cfg, opts).join(' ')).not.toMatch(/virtio-serial|dport0/);
   });
 
+  it.each<[string, Partial<VmConfig>, string[], string[]]>([
+    ['x86 UART for ttyS0', {}, ['-serial', 'chardev:con0'], ['virtconsole,bus=vcon0.0,chardev=con0']],
+    [
+      'virt PL011 for ttyAMA0',
+      { arch: 'arm64', cmdline: 'console=ttyAMA0 quiet' },
+      ['-serial', 'chardev:con0'],
+      ['virtconsole,bus=vcon0.0,chardev=con0'],
+    ],
+    [
+      'a virtio console for hvc0 on arm64 (as vfkit gives)',
+      { arch: 'arm64', cmdline: 'quiet console=hvc0' },
+      ['-device', 'virtio-serial-pci,id=vcon0', '-device', 'virtconsole,bus=vcon0.0,chardev=con0'],
+      ['-serial'],
+    ],
+    [
+      'a virtio console for hvc0 on x86',
+      { cmdline: 'console=hvc0' },
+      ['virtconsole,bus=vcon0.0,chardev=con0'],
+      ['-serial'],
+    ],
+  ])('gives the console device the command line names: %s', (_name, cfgPatch, present, absent) => {
+    const args = buildQemuArgs({ ...cfg, ...cfgPatch }, opts);
+    expect(values(args, '-chardev')[0]).toBe('file,id=con0,path=/home/u/.dlite/log/console.log,append=on');
+    const joined = args.join('\n');
+    expect(joined).toContain(present.join('\n'));
+    for (const a of absent) expect(args).not.toContain(a);
+  });
+
   it('escapes commas in every option-string path', () => {
     const p = resolvePaths({ DLITE_HOME: '/tmp/a,b' });
     const args = buildQemuArgs(cfg, {
@@ -172,6 +204,14 @@ describe('buildQemuArgs', () => {
       /hvf cannot run an arm64 guest/,
     ],
     ['kvm for amd64 on arm64', {}, { accel: 'kvm', hostArch: 'arm64' }, /kvm cannot run/],
+    [
+      'a PC UART console on arm64',
+      { arch: 'arm64', cmdline: 'console=ttyS0' },
+      {},
+      /console=ttyS0 in the kernel command line has no device on an arm64 guest \(use ttyAMA0 or hvc0\)/,
+    ],
+    ['a PL011 console on x86', { cmdline: 'console=ttyAMA0' }, {}, /console=ttyAMA0 .* amd64 guest/],
+    ['no console at all', { cmdline: 'quiet dlite.hostname=x' }, {}, /console=\(none\)/],
     ['zero cpus', { cpus: 0 }, {}, /cpus/],
     ['tiny memory', { memoryGiB: 0.01 }, {}, /memoryGiB/],
     ['bad ssh port', {}, { sshPort: 70000 }, /sshPort/],

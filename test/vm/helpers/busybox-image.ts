@@ -21,19 +21,26 @@ const APPLETS = [
   'seq',
   'head',
   'tr',
+  'wget',
+  'mount',
+  'umount',
+  'uname',
 ];
 
 /**
  * A tarball of a minimal busybox root filesystem, built from the host's static busybox
  * (no registry is reachable from the VM here). Import it with `docker import`.
  */
-export async function busyboxRootfsTar(): Promise<{ tar: string; cleanup(): Promise<void> }> {
+export async function busyboxRootfsTar(
+  /** A static busybox for the guest's CPU (default: the host's, for amd64 guests). */
+  busybox = '/bin/busybox',
+): Promise<{ tar: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dlite-bb-'));
   const root = path.join(dir, 'rootfs');
   await mkdir(path.join(root, 'bin'), { recursive: true });
   await mkdir(path.join(root, 'tmp'));
   await mkdir(path.join(root, 'www'));
-  await copyFile('/bin/busybox', path.join(root, 'bin', 'busybox'));
+  await copyFile(busybox, path.join(root, 'bin', 'busybox'));
   for (const applet of APPLETS) await symlink('busybox', path.join(root, 'bin', applet));
   const tar = path.join(dir, 'rootfs.tar');
   await exec('tar', ['-C', root, '-cf', tar, '.']);

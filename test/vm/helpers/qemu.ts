@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -10,18 +10,53 @@ import { QmpClient } from './qmp.js';
 /** Where `npm run build:os` writes the amd64 guest image. */
 export const OS_OUT = path.resolve(import.meta.dirname, '../../../build/os/out/amd64');
 
-/** The guest image files; throws a clear error when the image has not been built. */
-export function guestImage(dir = OS_OUT): { kernel: string; initrd: string; manifest: string } {
-  const image = {
-    kernel: path.join(dir, 'bzImage'),
-    initrd: path.join(dir, 'rootfs.cpio.zst'),
-    manifest: path.join(dir, 'manifest.json'),
+/** The bookworm build the upgrade test starts from (`npm test` builds it; see test/run-all.mjs). */
+export const OS_OUT_BOOKWORM = path.resolve(import.meta.dirname, '../../../build/os/out/amd64-bookworm');
+
+/** Where `npm run build:os -- --arch arm64` writes the arm64 guest image. */
+export const OS_OUT_ARM64 = path.resolve(import.meta.dirname, '../../../build/os/out/arm64');
+
+/** A built guest image: its files as its manifest names them, and what the manifest states. */
+export interface GuestImage {
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly manifest: string;
+  readonly arch: 'amd64' | 'arm64';
+  readonly console: string;
+  readonly suite: string;
+  readonly dockerVersion: string;
+}
+
+/** The guest image in `dir`; throws a clear error when it has not been built. */
+export function guestImage(dir = OS_OUT): GuestImage {
+  const manifest = path.join(dir, 'manifest.json');
+  const hint =
+    dir === OS_OUT
+      ? '`npm run build:os`'
+      : dir === OS_OUT_ARM64
+        ? '`npm run build:os -- --arch arm64`'
+        : `\`DLITE_OS_SUITE=bookworm DLITE_OS_ZSTD_LEVEL=3 npm run build:os -- --out ${dir}\``;
+  if (!existsSync(manifest)) {
+    throw new Error(`guest image not built (missing ${manifest}): run ${hint} (as root) first`);
+  }
+  const m = JSON.parse(readFileSync(manifest, 'utf8')) as {
+    arch: 'amd64' | 'arm64';
+    suite: string;
+    dockerVersion: string;
+    boot: { kernel: string; initrd: string; console: string };
   };
-  const missing = Object.values(image).filter((f) => !existsSync(f));
+  const image = {
+    kernel: path.join(dir, m.boot.kernel),
+    initrd: path.join(dir, m.boot.initrd),
+    manifest,
+    arch: m.arch,
+    console: m.boot.console,
+    suite: m.suite,
+    dockerVersion: m.dockerVersion,
+  };
+  const missing = [image.kernel, image.initrd].filter((f) => !existsSync(f));
   if (missing.length > 0) {
-    throw new Error(
-      `guest image not built (missing ${missing.join(', ')}): run \`npm run build:os\` (as root) first`,
-    );
+    throw new Error(`guest image incomplete (missing ${missing.join(', ')}): run ${hint} (as root) first`);
   }
   return image;
 }
@@ -67,6 +102,10 @@ export interface BootOptions {
   readonly share?: { readonly hostPath: string; readonly tag: string };
   readonly kernel?: string;
   readonly initrd?: string;
+  /** Image directory (amd64) to boot instead of {@link OS_OUT}. */
+  readonly image?: string;
+  /** Also give the guest the `io.dlite.docker` virtio-serial port, served by QEMU on this socket. */
+  readonly dockerPortSocket?: string;
 }
 
 export interface ExitInfo {
@@ -95,12 +134,13 @@ export interface Vm {
 }
 
 /**
- * Boots the built guest with `qemu-system-x86_64 -accel tcg -machine q35 -m 2048 -smp 2`:
+ * Boots the built amd64 guest (or `opts.image`) with `qemu-system-x86_64 -accel tcg -machine q35 -m 2048 -smp 2`:
  * kernel + initramfs, virtio disk and network (SSH forwarded from a free 127.0.0.1 port), optional
  * 9p share, serial console to `<dir>/console.log`, QMP on `<dir>/qmp.sock`.
  */
 export async function bootVm(opts: BootOptions): Promise<Vm> {
-  const image = guestImage();
+  const image = guestImage(opts.image);
+  if (image.arch !== 'amd64') throw new Error(`bootVm boots amd64 images, not ${image.arch}`);
   const sshPort = await freePort();
   const consoleLog = path.join(opts.dir, 'console.log');
   const qmpSocket = path.join(opts.dir, 'qmp.sock');
@@ -122,6 +162,13 @@ export async function bootVm(opts: BootOptions): Promise<Vm> {
       : []),
     ...['-serial', `file:${consoleLog}`, '-qmp', `unix:${qmpSocket},server=on,wait=off`],
     ...['-display', 'none', '-nodefaults', '-no-user-config'],
+    ...(opts.dockerPortSocket
+      ? [
+          ...['-device', 'virtio-serial-pci,id=vser0'],
+          ...['-chardev', `socket,id=dport0,path=${opts.dockerPortSocket},server=on,wait=off`],
+          ...['-device', 'virtserialport,bus=vser0.0,chardev=dport0,name=io.dlite.docker'],
+        ]
+      : []),
   ];
   const startedAt = Date.now();
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { parseKernelCmdline } from '../../boot/cmdline.js';
 import type { GuestArch, VmConfig } from '../driver.js';
 import type { Accelerator } from './accel.js';
 
@@ -40,7 +41,7 @@ export function qemuBinaryFor(arch: GuestArch): string {
 }
 
 /** The Node `process.arch` a guest arch runs natively on. */
-function nativeHostArch(arch: GuestArch): string {
+export function nativeHostArch(arch: GuestArch): string {
   return arch === 'arm64' ? 'arm64' : 'x64';
 }
 
@@ -72,7 +73,10 @@ function checkPort(name: string, port: number): void {
 function machineArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
   const hw = opts.accel !== 'tcg';
   if (cfg.arch === 'arm64') {
-    return ['-machine', 'virt', '-accel', opts.accel, '-cpu', hw ? 'host' : 'max'];
+    if (hw) return ['-machine', 'virt', '-accel', opts.accel, '-cpu', 'host'];
+    // Emulated: QEMU's own pointer-authentication algorithm instead of the architected QARMA one,
+    // which costs a large share of TCG time in a kernel built with pointer authentication.
+    return ['-machine', 'virt', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max,pauth-impdef=on'];
   }
   if (!hw) {
     // Lima's TCG settings: multi-threaded TCG, a bounded translation cache, no S3/S4 sleep states.
@@ -84,6 +88,29 @@ function machineArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
   // Intel Macs: `-cpu host` advertises 1 GiB pages that hvf cannot back (lima-vm/lima#1485).
   const cpu = opts.accel === 'hvf' ? 'host,-pdpe1gb' : 'host';
   return ['-machine', 'q35,vmport=off', '-accel', opts.accel, '-cpu', cpu];
+}
+
+/**
+ * The device behind the kernel's `console=`, which comes from the image manifest (never from the
+ * arch): `ttyS0` is the PC UART (x86 only), `ttyAMA0` the PL011 UART of the `virt` machine (arm64
+ * only), `hvc0` a virtio console (either; what vfkit gives, so an image made for vfkit boots here
+ * unchanged). Throws naming the console when it has no device on this machine type.
+ */
+function consoleArgs(cfg: VmConfig, log: string): string[] {
+  const name = parseKernelCmdline(cfg.cmdline).console;
+  const chardev = ['-chardev', `file,id=con0,path=${qemuOptValue(log)},append=on`];
+  const uart = cfg.arch === 'arm64' ? 'ttyAMA0' : 'ttyS0';
+  if (name === uart) return [...chardev, '-serial', 'chardev:con0'];
+  if (name === 'hvc0') {
+    return [
+      ...chardev,
+      ...['-device', 'virtio-serial-pci,id=vcon0', '-device', 'virtconsole,bus=vcon0.0,chardev=con0'],
+    ];
+  }
+  throw new Error(
+    `qemu: console=${name ?? '(none)'} in the kernel command line has no device on an ${cfg.arch} guest ` +
+      `(use ${uart} or hvc0)`,
+  );
 }
 
 /** Name of the virtio-serial port the guest's dlite-mux agent opens. */
@@ -101,6 +128,9 @@ function dockerPortArgs(socket: string | undefined): string[] {
 /**
  * The full QEMU argv (without the binary) for `cfg`. Pure; throws an Error naming the field when
  * the combination cannot work (e.g. hvf/kvm for a foreign guest arch, bad ports).
+ *
+ * arm64 guests run on the `virt` machine (hvf/kvm on an arm64 host, emulated elsewhere); the console
+ * device follows the command line's `console=` (see consoleArgs).
  *
  * Choices: a raw virtio disk with discard (the image is sparse); slirp user networking with ssh (and
  * dockerd's 2375 when opted in) forwarded on 127.0.0.1 only; 9p with `security_model=none` so guest
@@ -148,12 +178,7 @@ export function buildQemuArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
     );
   }
   args.push(
-    ...[
-      '-chardev',
-      `file,id=con0,path=${qemuOptValue(opts.consoleLog)},append=on`,
-      '-serial',
-      'chardev:con0',
-    ],
+    ...consoleArgs(cfg, opts.consoleLog),
     ...dockerPortArgs(opts.dockerPortSocket),
     ...['-chardev', `socket,id=qmp0,path=${qemuOptValue(opts.qmpSocket)},server=on,wait=off`],
     ...['-mon', 'chardev=qmp0,mode=control'],

@@ -4,13 +4,15 @@ import { access } from 'node:fs/promises';
 import { overlongSockets, type DlitePaths } from '../../paths.js';
 import { DriverError, type DriverStatus, type GuestArch, type VmConfig } from '../driver.js';
 import { detectAccelerator, type AccelChoice } from './accel.js';
+import { nativeHostArch } from './args.js';
 import { resolveQemuBinary } from './binary.js';
 import { QmpClient } from './qmp.js';
 import type { QemuVm } from './vm-handle.js';
 
 /**
  * Checks that this host can boot `cfg` under QEMU: socket paths fit, the arch is bootable, the QEMU
- * binary exists, kernel and initramfs are readable. Resolves with the binary and the accelerator;
+ * binary exists, kernel and initramfs are readable. Resolves with the binary and the accelerator
+ * (always tcg for a guest whose arch is not the host CPU's);
  * rejects with DriverError('driver-unavailable') naming what is missing.
  */
 export async function checkHost(
@@ -19,6 +21,7 @@ export async function checkHost(
   arches: readonly GuestArch[],
   env: NodeJS.ProcessEnv,
   platform: NodeJS.Platform,
+  hostArch: string = process.arch,
 ): Promise<{ binary: string; accel: AccelChoice }> {
   const long = overlongSockets(paths);
   if (long.length > 0) {
@@ -44,6 +47,12 @@ export async function checkHost(
         `the guest ${what} ${file} is missing; reinstall the OS image`,
       );
     });
+  }
+  if (nativeHostArch(cfg.arch) !== hostArch) {
+    return {
+      binary,
+      accel: { accel: 'tcg', reason: `an ${cfg.arch} guest on an ${hostArch} host is emulated` },
+    };
   }
   return { binary, accel: await detectAccelerator(binary, platform) };
 }

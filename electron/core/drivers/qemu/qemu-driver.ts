@@ -9,6 +9,7 @@ import {
   type DriverInfo,
   type DriverStatus,
   type ExitInfo,
+  type GuestArch,
   type HypervisorDriver,
   type RunningVm,
   type SshEndpoint,
@@ -45,6 +46,11 @@ export interface QemuDriverOptions {
    * this disk runs, and QEMU's own image lock stops a second writer.
    */
   readonly diskLock?: boolean;
+  /**
+   * Guest architectures this driver also boots although the host CPU is another one, emulated
+   * (always TCG). Default none: a foreign guest is slow, so it is booted only when asked for.
+   */
+  readonly emulate?: readonly GuestArch[];
 }
 
 const LOCALHOST = '127.0.0.1';
@@ -76,7 +82,7 @@ export class QemuDriver implements HypervisorDriver {
         shareType: '9p',
         networkMode: 'user',
         needsRoot: false,
-        arches: [hostArch(this.hostArch)],
+        arches: [...new Set([hostArch(this.hostArch), ...(opts.emulate ?? [])])],
         dockerPort: 'virtio-serial',
       },
     };
@@ -95,6 +101,7 @@ export class QemuDriver implements HypervisorDriver {
       this.info.features.arches,
       this.opts.env ?? process.env,
       platform,
+      this.hostArch,
     );
     this.binary = r.binary;
     this.accel = r.accel;
