@@ -16,10 +16,23 @@ export interface OsManifest {
   readonly files: Readonly<Record<string, { readonly size: number; readonly sha256: string }>>;
 }
 
+/** Why an OS image cannot be installed or used; `code` is the ErrorDto code it crosses processes as. */
+export type OsImageErrorCode =
+  | 'os-image-missing'
+  | 'image-digest-mismatch'
+  | 'download-failed'
+  | 'disk-full'
+  | 'release-index-invalid'
+  | 'os-version-not-found'
+  | 'os-incompatible'
+  | 'cancelled';
+
 export class OsImageError extends Error {
   constructor(
-    readonly code: 'os-image-missing' | 'image-digest-mismatch' | 'download-failed',
+    readonly code: OsImageErrorCode,
     message: string,
+    /** JSON-serializable facts (file, expected and actual digest, URL, HTTP status). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'OsImageError';
