@@ -1,8 +1,10 @@
 import type { DliteApi } from '../../shared/api.js';
 import { err, ok } from '../../shared/errors.js';
 import type { LogLine, LogsRequest } from '../../shared/types.js';
+import { hostArch } from '../daemon/compose.js';
 import { tailLines } from '../fs/tail.js';
 import type { Logger } from '../log/logger.js';
+import { OsUpdates, type OsUpdatesDeps } from '../os-image/os-updates.js';
 import type { DlitePaths } from '../paths.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { VERSION } from '../version.js';
@@ -13,6 +15,8 @@ export interface SupervisorApiDeps {
   readonly logger: Logger;
   /** Opens a terminal running `dlite ssh`; absent where the host has no desktop (headless daemon). */
   readonly openTerminal?: () => Promise<void>;
+  /** Download retry and timeout tuning for OS updates (tests). */
+  readonly osDownload?: OsUpdatesDeps['download'];
 }
 
 const DEFAULT_LOG_LINES = 200;
@@ -32,8 +36,22 @@ function toLogLine(source: LogsRequest['source'], raw: string): LogLine {
 /** The {@link DliteApi} served by whichever process hosts the supervisor (daemon or app). */
 export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
   const { supervisor: sup, paths } = deps;
+  const updates = new OsUpdates({
+    paths,
+    arch: hostArch(),
+    dliteVersion: VERSION,
+    loadSettings: () => sup.loadSettings(),
+    runningVersion: () => sup.status().os.running,
+    onActiveChanged: (v) => sup.setOsActive(v),
+    ...(deps.osDownload ? { download: deps.osDownload } : {}),
+  });
+  void updates.refresh().catch((e: unknown) => deps.logger.warn(`reading the OS store: ${String(e)}`));
   return {
-    status: () => Promise.resolve(ok(sup.status())),
+    // The active OS version is read again each time: `dlite install` may have changed it.
+    status: async () => {
+      await updates.refresh().catch(() => undefined);
+      return ok(sup.status());
+    },
     start: () => sup.start(),
     stop: () => sup.stop(),
     restart: () => sup.restart(),
@@ -75,13 +93,23 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
         return err('ssh-failed', `Could not set the VM clock: ${e instanceof Error ? e.message : String(e)}`);
       }
     },
-    checkForUpdate: () =>
-      Promise.resolve(
-        err('not-supported', `Update checks are not available in this build (version ${VERSION})`),
-      ),
-    applyUpdate: () => Promise.resolve(err('not-supported', 'Updates are not available in this build')),
+    checkForUpdate: () => updates.check(),
+    applyUpdate: async (request) => {
+      const r = await updates.apply(request);
+      if (r.ok) deps.logger.info(`DhyveOS ${r.value.version} is active (${r.value.status})`);
+      else deps.logger.warn(`OS update failed: ${r.error.message}`);
+      return r;
+    },
+    rollbackUpdate: async () => {
+      const r = await updates.rollback();
+      if (r.ok) deps.logger.info(`DhyveOS rolled back to ${r.value.version}`);
+      return r;
+    },
     onState: (l) => sup.onState(l),
-    onProgress: (l) => sup.onProgress(l),
+    onProgress: (l) => {
+      const offs = [sup.onProgress(l), updates.onProgress(l)];
+      return () => offs.forEach((off) => off());
+    },
     onLog: (l) => deps.logger.onLine(l),
   };
 }

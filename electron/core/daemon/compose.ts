@@ -7,7 +7,8 @@ import { createDriver, selectDriver } from '../drivers/registry.js';
 import { tailLines } from '../fs/tail.js';
 import { createGuestLink } from '../guest/guest-link.js';
 import type { Logger } from '../log/logger.js';
-import { imageSourceCandidates, installFromCandidates, locateInstalledImage } from '../os-image/store.js';
+import { imageSourceCandidates, installFromCandidates } from '../os-image/local-install.js';
+import { locateInstalledImage } from '../os-image/store.js';
 import type { DlitePaths } from '../paths.js';
 import { SettingsRepository, hostValidationContext } from '../settings/repository.js';
 import { ensureSshKey } from '../ssh/keys.js';
@@ -27,7 +28,7 @@ async function osImage(paths: DlitePaths, env: NodeJS.ProcessEnv, arch: GuestArc
   try {
     return await locateInstalledImage(paths, arch);
   } catch {
-    return (await installFromCandidates(paths, imageSourceCandidates(env, arch))).image;
+    return (await installFromCandidates(paths, imageSourceCandidates(env, arch), arch)).image;
   }
 }
 
@@ -63,6 +64,7 @@ export async function prepareVm(
     arch,
     kernelPath: image.kernelPath,
     initrdPath: image.initrdPath,
+    osVersion: image.manifest.version,
     cmdline,
     share,
     dockerTcp: settings.docker_tcp,

@@ -12,19 +12,22 @@ export interface Boot {
   endpoint: SshEndpoint | null;
   link: GuestLink | null;
   startedAt: number | null;
+  /** The DhyveOS version this boot uses; null until it is prepared. */
+  osVersion: string | null;
   /** Set before we stop the VM ourselves, so its exit is not mistaken for a crash. */
   expectingExit: boolean;
   /** Aborted when the VM process dies during the boot. */
   readonly crashed: AbortController;
 }
 
-/** The status DTO of the supervisor's current state (pure). */
+/** The status DTO of the supervisor's current state (pure); `osActive`: the version the next start boots. */
 export function describeVm(
   state: VmState,
   failure: FailureDetails | null,
   boot: Boot | null,
   settings: Settings | null,
   dockerSocket: string,
+  osActive: string | null = null,
 ): VmStatus {
   const s = boot?.settings ?? settings;
   const running = state === 'running' && boot !== null;
@@ -51,5 +54,6 @@ export function describeVm(
         : null,
     failure: state === 'error' ? failure : null,
     hostPid: process.pid,
+    os: { running: boot?.osVersion ?? null, active: osActive ?? boot?.osVersion ?? null },
   };
 }

@@ -40,6 +40,7 @@ export class Supervisor {
   private failure: FailureDetails | null = null;
   private boot: Boot | null = null;
   private settings: Settings | null = null;
+  private osActive: string | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private startPromise: Promise<Result<VmStatus>> | null = null;
   private startAbort: AbortController | null = null;
@@ -52,7 +53,21 @@ export class Supervisor {
   }
 
   status(): VmStatus {
-    return describeVm(this.state, this.failure, this.boot, this.settings, this.deps.paths.dockerSocket);
+    return describeVm(
+      this.state,
+      this.failure,
+      this.boot,
+      this.settings,
+      this.deps.paths.dockerSocket,
+      this.osActive,
+    );
+  }
+
+  /** Records the active OS version (what the next start boots) for the status; pushes a state when it changed. */
+  setOsActive(version: string | null): void {
+    if (version === this.osActive) return;
+    this.osActive = version;
+    this.emitState();
   }
 
   onState(listener: (s: VmStatus) => void): () => void {
@@ -209,6 +224,7 @@ export class Supervisor {
       step = 'prepare';
       this.progress(step);
       const cfg: VmConfig = await this.deps.prepare(settings, driver, signal);
+      const osVersion = cfg.osVersion ?? null;
       await driver.validate(cfg);
       await driver.create(cfg);
       throwIfCancelled(signal);
@@ -222,6 +238,7 @@ export class Supervisor {
         endpoint: null,
         link: null,
         startedAt: null,
+        osVersion,
         expectingExit: false,
         crashed: new AbortController(),
       };
