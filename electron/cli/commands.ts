@@ -26,9 +26,15 @@ export interface CliCommand {
 export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'install',
-    usage: 'install [-c N] [-m GiB] [-d GiB] [-n NAME] [-S DIR] [-v VER]',
+    usage: 'install [-c N] [-m GiB] [-d GiB] [-n NAME] [-S DIR] [-v VER] [--os-dir DIR] [--channel URL]',
     summary: 'create the config, disk, SSH key and OS image',
     run: lazy(() => import('./commands/install.js').then((m) => m.installCommand)),
+  },
+  {
+    name: 'update',
+    usage: 'update [-v VER] [--rollback] [--check]',
+    summary: 'install the newest DhyveOS (used at the next start), or switch back',
+    run: lazy(() => import('./commands/update.js').then((m) => m.updateCommand)),
   },
   {
     name: 'start',

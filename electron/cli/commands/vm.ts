@@ -51,8 +51,17 @@ export async function restartCommand(args: readonly string[], io: CliIo): Promis
   return 0;
 }
 
+/** `0.1.0`, or `0.1.0 (0.1.1 at the next start)` after an update. */
+function osLine(s: VmStatus): string {
+  const inUse = s.os.running ?? s.os.active;
+  if (inUse === null) return 'not installed';
+  return s.os.running !== null && s.os.active !== null && s.os.active !== s.os.running
+    ? `DhyveOS ${s.os.running} (${s.os.active} at the next start)`
+    : `DhyveOS ${inUse}`;
+}
+
 export function formatStatus(s: VmStatus): string[] {
-  const lines = [`state:      ${s.state}`, `hostname:   ${s.hostname}`];
+  const lines = [`state:      ${s.state}`, `hostname:   ${s.hostname}`, `os:         ${osLine(s)}`];
   if (s.state === 'running') {
     lines.push(
       `ip:         ${s.ip ?? '—'}`,
