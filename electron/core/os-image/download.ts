@@ -118,9 +118,9 @@ async function attempt(
       throw new Dropped('the server refused to resume (HTTP 416); starting over');
     } else if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
-      const kind = res.status >= 500 ? Dropped : null;
       const message = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-      if (kind) throw new Dropped(message);
+      // A server error may pass; a client error (404, 403) will not.
+      if (res.status >= 500) throw new Dropped(message);
       throw new OsImageError('download-failed', `${t.name}: ${message} from ${t.url}`, {
         file: t.name,
         url: t.url,

@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat, statfs } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { ProgressDto } from '../../shared/types.js';
@@ -188,8 +188,9 @@ async function download(entry: ReleaseEntry, indexUrl: string, ctx: ReleaseConte
   checkManifest(manifest, entry, indexUrl);
   await verifyImageDir(staging, manifest, { digests: false });
   const listed = new Set(entry.files.map((f) => f.name));
+  // Left by an earlier attempt at an index that listed other files.
   for (const name of await readdir(staging)) {
-    if (!listed.has(name)) throw new OsImageError('download-failed', `${staging}: unexpected file ${name}`);
+    if (!listed.has(name)) await rm(path.join(staging, name), { recursive: true, force: true });
   }
   await placeVersion(ctx.paths, staging, manifest);
 }
