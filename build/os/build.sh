@@ -95,4 +95,5 @@ for f in "$KERNEL_NAME" "$INITRD_NAME" manifest.json; do
   rm -f "$OUT/$f"
   ln "$DEST/$f" "$OUT/$f" 2>/dev/null || cp "$DEST/$f" "$OUT/$f"
 done
+node "$OS_DIR/index-entry.mjs" "$OUT"
 log "done: $OUT ($(du -h "$OUT/$INITRD_NAME" | cut -f1) initramfs, $(elapsed)s)"

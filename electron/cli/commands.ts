@@ -17,6 +17,7 @@ const config = () => import('./commands/config.js');
 /** How each command of the table in spec.ts runs (`help` is answered by run.ts). */
 export const RUNNERS: Readonly<Record<string, CommandRun>> = {
   install: lazy(() => import('./commands/install.js').then((m) => m.installCommand)),
+  update: lazy(() => import('./commands/update.js').then((m) => m.updateCommand)),
   start: lazy(() => vm().then((m) => m.startCommand)),
   stop: lazy(() => vm().then((m) => m.stopCommand)),
   restart: lazy(() => vm().then((m) => m.restartCommand)),

@@ -96,11 +96,22 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: 'install this DhyveOS version',
         default: 'the newest found',
       },
+      'os-dir': {
+        type: 'string',
+        value: 'DIR',
+        description: 'install the DhyveOS image from this local build folder (a build/os/out/<arch>)',
+        default: 'download from the release channel, unless an image is installed or bundled',
+      },
       'os-image': {
         type: 'string',
         value: 'DIR',
-        description: 'install the DhyveOS image from this folder (a build/os/out/<arch>)',
-        default: '$DLITE_OS_IMAGE, else the bundled or locally built image',
+        description: 'the older name of --os-dir',
+      },
+      channel: {
+        type: 'string',
+        value: 'URL',
+        description: 'the release index to install from (saved as os_channel_url)',
+        default: 'os_channel_url',
       },
     },
     positionals: [0, 0],
@@ -109,6 +120,26 @@ export const COMMANDS: readonly CommandSpec[] = [
       'It writes with no daemon running: an idle one is ended first; a running VM must be stopped.\n' +
       'A config.json that cannot be read is kept beside the new one (config.json.invalid-<time>),\n' +
       'and its uuid is kept when it still holds one.',
+  },
+  {
+    name: 'update',
+    summary: 'install the newest DhyveOS (used at the next start), or switch back',
+    options: {
+      'os-version': {
+        type: 'string',
+        short: 'v',
+        value: 'VER',
+        description: 'install this DhyveOS version instead of the newest',
+        default: 'os_version (latest)',
+      },
+      rollback: { type: 'boolean', description: 'switch back to the previous DhyveOS version' },
+      check: { type: 'boolean', description: 'only say whether a newer version is available' },
+    },
+    positionals: [0, 0],
+    details:
+      'Downloads from os_channel_url with progress, resumes an interrupted download, and verifies\n' +
+      'size and sha256 before switching. The running VM keeps its version until it restarts.\n' +
+      'The previous version is kept for --rollback; older ones are removed.',
   },
   {
     name: 'start',

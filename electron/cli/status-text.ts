@@ -32,10 +32,19 @@ function duration(seconds: number): string {
   return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${s} s` : `${s} s`;
 }
 
+/** `DhyveOS 0.1.0`, or `DhyveOS 0.1.0 (0.1.1 at the next start)` after an update. */
+function osLine(s: VmStatus): string {
+  const inUse = s.os.running ?? s.os.active;
+  if (inUse === null) return 'not installed';
+  return s.os.running !== null && s.os.active !== null && s.os.active !== s.os.running
+    ? `DhyveOS ${s.os.running} (${s.os.active} at the next start)`
+    : `DhyveOS ${inUse}`;
+}
+
 /** `dlite status` as lines of `label: value`. */
 export function formatStatus(s: VmStatus, ctx: Pick<CliContext, 'io' | 'self'>): string[] {
   const state = colour(ctx.io) ? `\x1b[${STATE_COLOUR[s.state]}m${s.state}\x1b[0m` : s.state;
-  const lines = [`state:      ${state}`, `hostname:   ${s.hostname}`];
+  const lines = [`state:      ${state}`, `hostname:   ${s.hostname}`, `os:         ${osLine(s)}`];
   if (s.state === 'running') {
     const via = s.dockerTransport ? ` (${TRANSPORT[s.dockerTransport]})` : '';
     lines.push(

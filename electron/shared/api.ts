@@ -7,6 +7,8 @@ import type {
   SettingsPatch,
   SettingsUpdate,
   UpdateInfo,
+  UpdateRequest,
+  UpdateResult,
   VmStatus,
 } from './types.js';
 
@@ -33,8 +35,16 @@ export interface DliteApi {
   openTerminal: () => Promise<Result<void>>;
   /** Sets the guest clock from the host's. */
   syncClock: () => Promise<Result<void>>;
+  /** Fetches the DhyveOS release index and compares it with what is installed. Changes nothing. */
   checkForUpdate: () => Promise<Result<UpdateInfo>>;
-  applyUpdate: () => Promise<Result<void>>;
+  /**
+   * Downloads, verifies and activates a DhyveOS version (progress: `onProgress`, operation
+   * `update`). The running VM keeps its files; the next start boots the new version. Any failure
+   * leaves the active version as it was. One at a time: a second call meanwhile answers `vm-busy`.
+   */
+  applyUpdate: (request: UpdateRequest) => Promise<Result<UpdateResult>>;
+  /** Makes the previous DhyveOS version active again (the next start boots it). */
+  rollbackUpdate: () => Promise<Result<UpdateResult>>;
   onState: (listener: (status: VmStatus) => void) => Unsubscribe;
   onProgress: (listener: (progress: ProgressDto) => void) => Unsubscribe;
   onLog: (listener: (line: LogLine) => void) => Unsubscribe;

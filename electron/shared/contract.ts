@@ -29,6 +29,7 @@ export const INVOKE = {
   syncClock: { channel: 'dlite:vm:sync-clock', method: 'POST', path: '/v1/vm/sync-clock' },
   checkForUpdate: { channel: 'dlite:update:check', method: 'GET', path: '/v1/update' },
   applyUpdate: { channel: 'dlite:update:apply', method: 'POST', path: '/v1/update' },
+  rollbackUpdate: { channel: 'dlite:update:rollback', method: 'POST', path: '/v1/update/rollback' },
 } as const satisfies Record<InvokeMethod, InvokeRoute>;
 
 export const PUSH = {

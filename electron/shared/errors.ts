@@ -13,6 +13,10 @@ export const ERROR_CODES = [
   'os-image-missing',
   'image-digest-mismatch',
   'download-failed',
+  'disk-full',
+  'release-index-invalid',
+  'os-version-not-found',
+  'os-incompatible',
   'driver-unavailable',
   'driver-failed',
   'vm-not-running',
@@ -26,7 +30,6 @@ export const ERROR_CODES = [
   'daemon-unreachable',
   'daemon-already-running',
   'path-too-long',
-  'disk-full',
   'cancelled',
   'timeout',
   'not-supported',
@@ -71,6 +74,14 @@ export interface ErrorDetails {
   readonly status?: number;
   /** The process holding a lock or a home. */
   readonly pid?: number;
+  /** A URL that was fetched (release index, OS image file). */
+  readonly url?: string;
+  /** What was expected and what was found (digests, sizes, versions). */
+  readonly expected?: string | number;
+  readonly actual?: string | number;
+  /** Bytes needed and bytes free, when a disk is too full. */
+  readonly needed?: number;
+  readonly free?: number;
 }
 
 /** A serializable error: what went wrong, in one actionable line, plus structured details. */

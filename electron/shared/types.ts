@@ -57,17 +57,40 @@ export interface VmStatus {
   readonly problems: readonly SettingsProblem[];
   /** Pid of the `dlite daemon` hosting the VM; null when none runs (the status was read from files). */
   readonly hostPid: number | null;
+  /** The guest OS versions (DhyveOS). */
+  readonly os: OsVersions;
 }
 
-/** One step of a long operation (start, install). */
+export interface OsVersions {
+  /** The version the VM booted; null unless it is starting or running. */
+  readonly running: string | null;
+  /** The active version, which the next start boots; null when none is installed. */
+  readonly active: string | null;
+}
+
+/** Bytes moved so far by a download, over all of its files. */
+export interface TransferDto {
+  /** The file being transferred now. */
+  readonly file: string;
+  readonly bytes: number;
+  readonly totalBytes: number;
+  /** Recent average, bytes per second. */
+  readonly bytesPerSecond: number;
+  /** Seconds left at the recent rate; null until a rate is known. */
+  readonly etaSeconds: number | null;
+}
+
+/** One step of a long operation (start, install, OS update). */
 export interface ProgressDto {
-  readonly operation: 'start' | 'stop' | 'install' | 'restart';
+  readonly operation: 'start' | 'stop' | 'install' | 'restart' | 'update';
   /** Machine name of the step, e.g. `boot`, `wait-ssh`. */
   readonly step: string;
   /** Human description of the step. */
   readonly description: string;
   readonly current: number;
   readonly max: number;
+  /** Present while a step downloads (`download`); sent at most every 250 ms. */
+  readonly transfer?: TransferDto;
 }
 
 export type LogSource = 'dlite' | 'console';
@@ -108,6 +131,10 @@ export interface Settings {
   readonly auto_restart: boolean;
   /** Make the `dlite` docker context the current one. */
   readonly use_docker_context: boolean;
+  /** URL of the DhyveOS release index (build/os/README.md, "Release index"). */
+  readonly os_channel_url: string;
+  /** `latest`, or the DhyveOS version updates install (pinned). */
+  readonly os_version: string;
 }
 
 export type SettingsKey = Exclude<keyof Settings, 'schema_version' | 'uuid'>;
@@ -135,8 +162,39 @@ export interface SettingsUpdate {
   readonly appliedLive: readonly SettingsKey[];
 }
 
+/** What `checkForUpdate` found: the release channel against the installed DhyveOS versions. */
 export interface UpdateInfo {
-  readonly currentVersion: string;
+  /** The active version (what the next start boots); null when none is installed. */
+  readonly currentVersion: string | null;
+  /** The version kept for rollback; null when there is none. */
+  readonly previousVersion: string | null;
+  /** The version the running VM booted; null unless it runs. */
+  readonly runningVersion: string | null;
+  /**
+   * The version `applyUpdate({})` would install: the pinned `os_version`, or the newest release for
+   * this machine's architecture that this Dlite supports; null when the channel has none.
+   */
   readonly latestVersion: string | null;
+  /** True when `latestVersion` differs from `currentVersion` (and, when not pinned, is newer). */
   readonly available: boolean;
+  readonly channelUrl: string;
+  /** Newer releases this Dlite is too old for, e.g. `0.3.0 needs Dlite 0.2.0 or newer`. */
+  readonly skipped: readonly string[];
+}
+
+export interface UpdateRequest {
+  /** A version to install; absent: the `os_version` setting (`latest` or pinned). */
+  readonly version?: string;
+}
+
+/** The outcome of `applyUpdate` and `rollbackUpdate`. */
+export interface UpdateResult {
+  /** The active version now. */
+  readonly version: string;
+  /** The version kept for rollback; null when there is none. */
+  readonly previousVersion: string | null;
+  /** `installed`: downloaded and switched to; `switched`: was on disk already; `unchanged`: already active. */
+  readonly status: 'installed' | 'switched' | 'unchanged';
+  /** The version the running VM keeps until it restarts; null when no VM runs or it already runs `version`. */
+  readonly restartPending: string | null;
 }

@@ -96,7 +96,12 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     >;
     expect(config).toMatchObject({ cpu_count: 2, memory: 2, disk_size: 8, share, hostname: 'local.docker' });
     expect(existsSync(path.join(home, 'ssh/id_ed25519'))).toBe(true);
-    expect((await readdir(path.join(home, 'os'))).some((d) => d.endsWith('-amd64'))).toBe(true);
+    const manifest = JSON.parse(await readFile(path.join(IMAGE_DIR, 'manifest.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(JSON.parse(await readFile(path.join(home, 'os/current'), 'utf8'))).toMatchObject({
+      version: manifest.version,
+    });
     expect(JSON.parse(await readFile(path.join(home, '.dlite-manifest.json'), 'utf8'))).toMatchObject({
       createdHome: true,
       entries: expect.arrayContaining(['config.json', 'disk.img', 'os', 'ssh']),

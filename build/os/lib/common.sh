@@ -48,7 +48,7 @@ inputs_key() {
   {
     printf 'arch=%s suite=%s compress=%s\n' "$@"
     (cd "$OS_DIR" && find . -path ./out -prune -o -type f \
-        ! -name README.md ! -name bench.mjs ! -name host-packages.txt -print |
+        ! -name README.md ! -name bench.mjs ! -name host-packages.txt ! -name index-entry.mjs -print |
       LC_ALL=C sort | while read -r f; do
         printf '%s %s %s\n' "$(stat -c %a "$f")" "$(sha256sum <"$f" | cut -c1-64)" "$f"
       done)

@@ -1,13 +1,16 @@
 import { claimHomeEntries } from '../../core/home.js';
 import { HOME_ENTRIES } from '../../core/host/host-supervisor.js';
 import { settingsAccess } from '../../core/host/compose.js';
-import { installFromCandidates, imageSourceCandidates } from '../../core/os-image/store.js';
+import { installOs } from '../../core/os-image/install-os.js';
+import { isReleaseVersion } from '../../core/os-image/version.js';
 import { hostArch } from '../../core/platform.js';
 import { ensureSshKey } from '../../core/ssh/keys.js';
 import { ensureDisk } from '../../core/vm/disk.js';
 import { killProcess } from '../../core/vm/pidfile.js';
-import { CliError, unwrap, using, type CliContext } from '../context.js';
+import { VERSION } from '../../core/version.js';
+import { CliError, UsageError, unwrap, using, type CliContext } from '../context.js';
 import { intOption, type ParsedCommand } from '../parse.js';
+import { createTransferView } from '../transfer-view.js';
 
 /** The settings the flags change, as a patch. */
 function overrides(cmd: ParsedCommand): Record<string, unknown> {
@@ -21,6 +24,7 @@ function overrides(cmd: ParsedCommand): Record<string, unknown> {
   if (disk !== undefined) patch['disk_size'] = disk;
   if (typeof o['hostname'] === 'string') patch['hostname'] = o['hostname'];
   if (typeof o['share'] === 'string') patch['share'] = o['share'];
+  if (typeof o['channel'] === 'string') patch['os_channel_url'] = o['channel'];
   return patch;
 }
 
@@ -54,7 +58,12 @@ async function writeSettings(ctx: CliContext, patch: Record<string, unknown>) {
 export async function installCommand(cmd: ParsedCommand, ctx: CliContext): Promise<number> {
   const { paths, io } = ctx;
   const version = cmd.options['os-version'] as string | undefined;
-  const explicitImage = cmd.options['os-image'] as string | undefined;
+  if (version !== undefined && version !== 'latest' && !isReleaseVersion(version)) {
+    throw new UsageError(
+      `${ctx.self} install: --os-version must be a release version such as 0.2.0, got '${version}'`,
+    );
+  }
+  const osDir = (cmd.options['os-dir'] ?? cmd.options['os-image']) as string | undefined;
   const patch = overrides(cmd);
   const step = (n: number, text: string): void => io.err(`[${n}/4] ${text}`);
   await endIdleDaemon(ctx);
@@ -67,15 +76,32 @@ export async function installCommand(cmd: ParsedCommand, ctx: CliContext): Promi
   step(3, `Creating the ${settings.disk_size} GiB disk (sparse)`);
   await ensureDisk(paths.disk, settings.disk_size);
   step(4, 'Installing the DhyveOS image');
-  const { image, status } = await installFromCandidates(
-    paths,
-    imageSourceCandidates(io.env, hostArch(), explicitImage),
-    version,
-  );
+  const view = createTransferView(io, { indent: '    ' });
+  let os;
+  try {
+    os = await installOs({
+      paths,
+      arch: hostArch(),
+      env: io.env,
+      settings,
+      dliteVersion: VERSION,
+      ...(osDir !== undefined ? { osDir } : {}),
+      ...(version !== undefined ? { version } : {}),
+      onProgress: (p) => view.update(p),
+    });
+  } finally {
+    view.done();
+  }
   for (const p of problems) io.err(`${p.severity === 'error' ? 'problem' : 'warning'}: ${p.message}`);
+  const origin =
+    os.source === 'present'
+      ? 'already installed'
+      : os.source === 'local'
+        ? `from ${osDir ?? os.from}`
+        : `from ${os.from}`;
   io.out(
     `Dlite is installed in ${paths.home}: ${settings.cpu_count} CPU, ${settings.memory} GiB memory, ${settings.disk_size} GiB disk, ` +
-      `DhyveOS ${image.manifest.version} (${status === 'cached' ? 'already present' : 'installed'}). Run '${ctx.self} start'.`,
+      `DhyveOS ${os.version} (${origin}). Run '${ctx.self} start'.`,
   );
   return 0;
 }

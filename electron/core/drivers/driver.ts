@@ -17,6 +17,8 @@ export interface VmConfig {
   /** Kernel (bzImage on x86, uncompressed Image on arm64), initramfs and kernel command line. */
   readonly kernelPath: string;
   readonly initrdPath: string;
+  /** The DhyveOS version the kernel and initramfs belong to; absent when they are not from the OS store. */
+  readonly osVersion?: string;
   readonly cmdline: string;
   /** Host folder shared into the guest at the same path; `tag` is the 9p/virtiofs mount tag. */
   readonly share: { readonly hostPath: string; readonly tag: string } | null;

@@ -5,8 +5,9 @@ import { availableDrivers, createDriver, selectDriver } from '../drivers/registr
 import { tailFile } from '../fs/tail.js';
 import { createGuestLink } from '../guest/guest-link.js';
 import type { Logger } from '../log/logger.js';
+import { imageSourceCandidates, installFromCandidates } from '../os-image/local-install.js';
 import { OsImageError } from '../os-image/manifest.js';
-import { imageSourceCandidates, installFromCandidates, locateInstalledImage } from '../os-image/store.js';
+import { locateInstalledImage } from '../os-image/store.js';
 import type { DlitePaths } from '../paths.js';
 import { hostArch } from '../platform.js';
 import { SettingsError } from '../settings/settings-error.js';
@@ -27,7 +28,7 @@ async function osImage(paths: DlitePaths, env: NodeJS.ProcessEnv, arch: GuestArc
   try {
     return await locateInstalledImage(paths, arch);
   } catch {
-    return (await installFromCandidates(paths, imageSourceCandidates(env, arch))).image;
+    return (await installFromCandidates(paths, imageSourceCandidates(env, arch), arch)).image;
   }
 }
 
@@ -68,6 +69,7 @@ export async function prepareVm(
     arch,
     kernelPath: image.kernelPath,
     initrdPath: image.initrdPath,
+    osVersion: image.manifest.version,
     cmdline,
     share: { hostPath: settings.share, tag: SHARE_TAG },
     dockerTcp: settings.docker_tcp,

@@ -2,7 +2,9 @@ import { ok, type Result } from '../../shared/errors.js';
 import type { LogLine, LogsRequest, Settings, VmStatus } from '../../shared/types.js';
 import { errorResult } from '../dlite-error.js';
 import { followFile } from '../fs/follow.js';
+import { activeImages } from '../os-image/store.js';
 import type { DlitePaths } from '../paths.js';
+import { hostArch } from '../platform.js';
 import { driverFor, settingsAccess } from './compose.js';
 import { readLogs, toLogLine } from './supervisor-api.js';
 
@@ -34,7 +36,11 @@ export function readOffline(paths: DlitePaths, env: NodeJS.ProcessEnv = process.
     (await access.repo.inspect(await access.context()).catch(() => null))?.settings ?? null;
   return {
     status: async () => {
-      const [s, problems] = await Promise.all([settings(), access.problems()]);
+      const [s, problems, images] = await Promise.all([
+        settings(),
+        access.problems(),
+        activeImages(paths, hostArch()).catch(() => null),
+      ]);
       const vm = await driverFor(paths, s?.hypervisor ?? 'auto', env)
         .inspect()
         .catch(() => null);
@@ -61,6 +67,7 @@ export function readOffline(paths: DlitePaths, env: NodeJS.ProcessEnv = process.
         engineUnresponsiveSince: null,
         problems,
         hostPid: null,
+        os: { running: null, active: images?.active?.manifest.version ?? null },
       };
     },
     getSettings: async () => {

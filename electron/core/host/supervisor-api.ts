@@ -5,7 +5,9 @@ import { attempt, errorResult } from '../dlite-error.js';
 import { followFile } from '../fs/follow.js';
 import { tailFile } from '../fs/tail.js';
 import type { Logger } from '../log/logger.js';
+import { OsUpdates, type OsUpdatesDeps } from '../os-image/os-updates.js';
 import type { DlitePaths } from '../paths.js';
+import { hostArch } from '../platform.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { VERSION } from '../version.js';
 
@@ -13,6 +15,8 @@ export interface SupervisorApiDeps {
   readonly supervisor: Supervisor;
   readonly paths: DlitePaths;
   readonly logger: Logger;
+  /** Download retry and timeout tuning for OS updates (tests). */
+  readonly osDownload?: OsUpdatesDeps['download'];
 }
 
 const DEFAULT_LOG_LINES = 200;
@@ -80,8 +84,22 @@ function consoleLines(paths: DlitePaths) {
 export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
   const { supervisor: sup, paths } = deps;
   const onConsole = consoleLines(paths);
+  const updates = new OsUpdates({
+    paths,
+    arch: hostArch(),
+    dliteVersion: VERSION,
+    loadSettings: () => sup.loadSettings(),
+    runningVersion: () => sup.status().os.running,
+    onActiveChanged: (v) => sup.setOsActive(v),
+    ...(deps.osDownload ? { download: deps.osDownload } : {}),
+  });
+  void updates.refresh().catch((e: unknown) => deps.logger.warn(`reading the OS store: ${String(e)}`));
   return {
-    status: async () => ok(await sup.refreshStatus()),
+    // The active OS version is read again each time: `dlite install` may have changed it.
+    status: async () => {
+      await updates.refresh().catch(() => undefined);
+      return ok(await sup.refreshStatus());
+    },
     start: () => sup.start(),
     stop: () => sup.stop(),
     restart: () => sup.restart(),
@@ -96,13 +114,23 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
       if (!link) return err('vm-not-running', "The VM is not running: start it with 'dlite start'");
       return attempt(() => link.syncClock(), 'ssh-failed');
     },
-    checkForUpdate: () =>
-      Promise.resolve(
-        err('not-supported', `Update checks are not available in this build (version ${VERSION})`),
-      ),
-    applyUpdate: () => Promise.resolve(err('not-supported', 'Updates are not available in this build')),
+    checkForUpdate: () => updates.check(),
+    applyUpdate: async (request) => {
+      const r = await updates.apply(request);
+      if (r.ok) deps.logger.info(`DhyveOS ${r.value.version} is active (${r.value.status})`);
+      else deps.logger.warn(`OS update failed: ${r.error.message}`);
+      return r;
+    },
+    rollbackUpdate: async () => {
+      const r = await updates.rollback();
+      if (r.ok) deps.logger.info(`DhyveOS rolled back to ${r.value.version}`);
+      return r;
+    },
     onState: (l) => sup.onState(l),
-    onProgress: (l) => sup.onProgress(l),
+    onProgress: (l) => {
+      const offs = [sup.onProgress(l), updates.onProgress(l)];
+      return () => offs.forEach((off) => off());
+    },
     onLog: (l) => {
       const offLogger = deps.logger.onLine(l);
       const offConsole = onConsole(l);

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
+import type { ErrorDetails } from '../../shared/errors.js';
 import type { GuestArch } from '../drivers/driver.js';
 import { DliteError } from '../dlite-error.js';
 
@@ -17,11 +18,22 @@ export interface OsManifest {
   readonly files: Readonly<Record<string, { readonly size: number; readonly sha256: string }>>;
 }
 
-/** A missing, corrupt or undownloadable OS image. */
+/** Why an OS image cannot be installed or used; `code` is the ErrorDto code it crosses processes as. */
+export type OsImageErrorCode =
+  | 'os-image-missing'
+  | 'image-digest-mismatch'
+  | 'download-failed'
+  | 'disk-full'
+  | 'release-index-invalid'
+  | 'os-version-not-found'
+  | 'os-incompatible'
+  | 'cancelled';
+
+/** A missing, corrupt or undownloadable OS image; `details` names the file, URL and digests. */
 export class OsImageError extends DliteError {
   override name = 'OsImageError';
-  constructor(code: 'os-image-missing' | 'image-digest-mismatch' | 'download-failed', message: string) {
-    super(code, message);
+  constructor(code: OsImageErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
   }
 }
 

@@ -4,12 +4,15 @@ import { SETTINGS_KEYS } from './schema.js';
 
 /**
  * Settings the supervisor applies to a running VM without a restart: registry mirrors (rewrite
- * daemon.json, SIGHUP dockerd), `auto_restart` and `use_docker_context` (host-side only).
+ * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context` and the OS update settings
+ * (host-side only; an update itself is used at the next start).
  */
 export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'registry_mirrors',
   'auto_restart',
   'use_docker_context',
+  'os_channel_url',
+  'os_version',
 ]);
 
 export interface SettingsChanges {

@@ -11,6 +11,7 @@ export {
 } from './repository.js';
 export {
   CURRENT_SCHEMA_VERSION,
+  DEFAULT_OS_CHANNEL_URL,
   MAX_DISK_GIB,
   SETTINGS_FILE_KEYS,
   SETTINGS_KEYS,

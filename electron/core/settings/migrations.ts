@@ -1,4 +1,4 @@
-import { CURRENT_SCHEMA_VERSION } from './schema.js';
+import { CURRENT_SCHEMA_VERSION, DEFAULT_OS_CHANNEL_URL } from './schema.js';
 import { splitShellWords } from './shell-words.js';
 
 /** A raw, parsed `config.json` object; migrations edit it in place. */
@@ -52,6 +52,15 @@ function v1ToV2(raw: RawSettings): void {
 }
 
 /**
+ * Version 2 → 3: adds `os_channel_url` (the project's release index) and `os_version` (`latest`).
+ * The original dlite's `-v/--os-version` was an install flag, never a key of config.json.
+ */
+function v2ToV3(raw: RawSettings): void {
+  setDefault(raw, 'os_channel_url', DEFAULT_OS_CHANNEL_URL);
+  setDefault(raw, 'os_version', 'latest');
+}
+
+/**
  * The migration table, keyed by the version a step migrates FROM (Rancher Desktop's
  * `updateTable` shape). Each step edits the object in place and MUST NOT touch `schema_version`;
  * {@link migrate} sets it. Steps are host-independent and idempotent on already-migrated keys.
@@ -59,6 +68,7 @@ function v1ToV2(raw: RawSettings): void {
 export const MIGRATIONS: Record<number, (raw: RawSettings) => void> = {
   0: v0ToV1,
   1: v1ToV2,
+  2: v2ToV3,
 };
 
 /**

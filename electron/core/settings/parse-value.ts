@@ -19,6 +19,8 @@ const KINDS: Record<SettingsKey, Kind> = {
   docker_tcp: 'boolean',
   auto_restart: 'boolean',
   use_docker_context: 'boolean',
+  os_channel_url: 'string',
+  os_version: 'string',
 };
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);

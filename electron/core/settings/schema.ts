@@ -7,7 +7,7 @@ import type { Settings, SettingsKey } from '../../shared/types.js';
  * The schema version this build writes. Bump it together with a new step in `MIGRATIONS`
  * (migrations.ts). Files without `schema_version` are the original dlite's (version 0).
  */
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 /** The facts about the host that defaults and limits depend on. */
 export interface HostFacts {
@@ -48,6 +48,8 @@ export const SETTINGS_FILE_KEYS = [
   'dns',
   'auto_restart',
   'use_docker_context',
+  'os_channel_url',
+  'os_version',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** The keys a user may change (`dlite config set`, the settings window): all but `uuid`/`schema_version`. */
@@ -55,6 +57,13 @@ export const SETTINGS_KEYS: readonly SettingsKey[] = SETTINGS_FILE_KEYS.filter(
   (k): k is Exclude<(typeof SETTINGS_FILE_KEYS)[number], 'uuid' | 'schema_version'> =>
     k !== 'uuid' && k !== 'schema_version',
 );
+
+/**
+ * Where DhyveOS releases are published: the release index of the project's latest release
+ * (build/os/README.md, "Release index"). Relative file URLs in it resolve against this URL.
+ */
+export const DEFAULT_OS_CHANNEL_URL =
+  'https://github.com/dlite-app/dlite/releases/latest/download/index.json';
 
 /** Largest disk image accepted, in GiB. */
 export const MAX_DISK_GIB = 2048;
@@ -97,6 +106,8 @@ export function defaultSettings(host: HostFacts): Settings {
     dns: [],
     auto_restart: false,
     use_docker_context: false,
+    os_channel_url: DEFAULT_OS_CHANNEL_URL,
+    os_version: 'latest',
   };
 }
 

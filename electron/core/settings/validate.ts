@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 
 import { HYPERVISORS, type HypervisorName, type Settings } from '../../shared/types.js';
 import { isValidHostname, isValidUuid, shareMountProblem } from '../boot/guest-rules.js';
+import { isReleaseVersion } from '../os-image/version.js';
 
 import { checkDockerArgs } from './dockerd-flags.js';
 import type { FieldError } from './settings-error.js';
@@ -98,6 +99,24 @@ function mirror(url: string): string | null {
   return null;
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** The release index URL: https, or http on this machine only (a local channel); no credentials. */
+function channelUrl(value: unknown): string | null {
+  const rule = 'must be an https:// URL (http:// only for localhost, 127.0.0.1 or [::1]) without credentials';
+  if (typeof value !== 'string' || /\s/.test(value)) return `${rule}, got ${JSON.stringify(value)}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${rule}, got ${JSON.stringify(value)}`;
+  }
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  return secure && url.username === '' && url.password === ''
+    ? null
+    : `${rule}, got ${JSON.stringify(value)}`;
+}
+
 /** The form of each value: type, range independent of this machine, and what the guest accepts. */
 const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
   schema_version: (v) => (v === CURRENT_SCHEMA_VERSION ? null : `must be ${CURRENT_SCHEMA_VERSION}`),
@@ -132,6 +151,11 @@ const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
     stringList(v, (s) => (isIP(s) === 0 ? `${JSON.stringify(s)} is not an IPv4 or IPv6 address` : null)),
   auto_restart: boolean,
   use_docker_context: boolean,
+  os_channel_url: channelUrl,
+  os_version: (v) =>
+    v === 'latest' || isReleaseVersion(v)
+      ? null
+      : `must be "latest" or a release version such as 0.2.0, got ${JSON.stringify(v)}`,
 };
 
 /** Whether a valid value fits this machine. A misfit is a problem, never a reason to drop the file. */

@@ -24,7 +24,8 @@ export class VmExitedError extends Error {
 }
 
 /** A boot that has nothing running yet. */
-export function newBoot(driver: HypervisorDriver, settings: Settings): Boot {
+/** A new boot of `settings` on `driver`; `osVersion`: the DhyveOS version it boots, when known. */
+export function newBoot(driver: HypervisorDriver, settings: Settings, osVersion: string | null = null): Boot {
   return {
     driver,
     settings,
@@ -35,6 +36,7 @@ export function newBoot(driver: HypervisorDriver, settings: Settings): Boot {
     link: null,
     startedAt: null,
     health: null,
+    osVersion,
     expectingExit: false,
     crashed: new AbortController(),
   };

@@ -24,13 +24,18 @@ export interface Boot {
   link: GuestLink | null;
   startedAt: number | null;
   health: EngineWatch | null;
+  /** The DhyveOS version this boot uses; null until it is prepared. */
+  osVersion: string | null;
   /** Set before we stop the VM ourselves, so its exit is not mistaken for a crash. */
   expectingExit: boolean;
   /** Aborted when the VM process dies during the boot. */
   readonly crashed: AbortController;
 }
 
-/** The status DTO of the supervisor's current state (pure apart from the clock). */
+/**
+ * The status DTO of the supervisor's current state (pure apart from the clock); `osActive`: the
+ * version the next start boots.
+ */
 export function describeVm(
   state: VmState,
   failure: FailureDetails | null,
@@ -38,6 +43,7 @@ export function describeVm(
   settings: Settings | null,
   dockerSocket: string,
   problems: readonly SettingsProblem[] = [],
+  osActive: string | null = null,
 ): VmStatus {
   const s = boot?.settings ?? settings;
   const running = state === 'running' && boot !== null;
@@ -68,5 +74,6 @@ export function describeVm(
     engineUnresponsiveSince: running ? (boot.health?.unresponsiveSince ?? null) : null,
     problems,
     hostPid: process.pid,
+    os: { running: boot?.osVersion ?? null, active: osActive ?? boot?.osVersion ?? null },
   };
 }

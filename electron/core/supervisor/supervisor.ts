@@ -42,6 +42,7 @@ export class Supervisor {
   private boot: Boot | null = null;
   private settings: Settings | null = null;
   private problems: readonly SettingsProblem[] = [];
+  private osActive: string | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private startPromise: Promise<Result<VmStatus>> | null = null;
   private startAbort: AbortController | null = null;
@@ -62,6 +63,7 @@ export class Supervisor {
       this.settings,
       this.deps.paths.dockerSocket,
       this.problems,
+      this.osActive,
     );
   }
 
@@ -71,6 +73,13 @@ export class Supervisor {
       .settingsProblems()
       .catch((e: unknown) => [{ field: 'settings', message: String(e), severity: 'error' as const }]);
     return this.status();
+  }
+
+  /** Records the active OS version (what the next start boots) for the status; pushes a state when it changed. */
+  setOsActive(version: string | null): void {
+    if (version === this.osActive) return;
+    this.osActive = version;
+    this.emitState();
   }
 
   onState(listener: (s: VmStatus) => void): () => void {
@@ -248,12 +257,13 @@ export class Supervisor {
       step = 'prepare';
       this.progress(step);
       const cfg: VmConfig = await this.deps.prepare(settings, driver, signal);
+      const osVersion = cfg.osVersion ?? null;
       await driver.validate(cfg);
       await driver.create(cfg);
       throwIfCancelled(signal);
       step = 'boot';
       this.progress(step);
-      boot = newBoot(driver, settings);
+      boot = newBoot(driver, settings, osVersion);
       this.boot = boot;
       signal = AbortSignal.any([userSignal, boot.crashed.signal]);
       boot.lock = await this.deps.lockDisk();

@@ -58,6 +58,6 @@ describe.each(['bash', 'zsh', 'fish'] as const)('dlite completion %s', (shell) =
     expect(complete(shell, 'dlite env --shell f')).toEqual(['fish']);
     expect(complete(shell, 'dlite completion z')).toEqual(['zsh']);
     expect(complete(shell, 'dlite status --j')).toEqual(['--json']);
-    expect(complete(shell, 'dlite install --os-').sort()).toEqual(['--os-image', '--os-version']);
+    expect(complete(shell, 'dlite install --os-').sort()).toEqual(['--os-dir', '--os-image', '--os-version']);
   });
 });

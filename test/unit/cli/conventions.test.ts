@@ -104,7 +104,7 @@ describe('command lines', () => {
       for (const long of Object.keys(spec.options)) expect(a.stdout).toContain(`--${long}`);
     }
     expect((await dlite(['install', '--help'], t.env)).stdout).toMatch(
-      /--os-image DIR +install the DhyveOS image from this folder/,
+      /--os-dir DIR +install the DhyveOS image from this local build folder/,
     );
   }, 60_000);
 

@@ -36,6 +36,7 @@ function recordingApi(): DliteApi & { calls: unknown[]; emitState(s: VmStatus): 
     syncClock: unsupported,
     checkForUpdate: unsupported,
     applyUpdate: unsupported,
+    rollbackUpdate: unsupported,
     onState: (l) => {
       stateListeners.add(l);
       return () => stateListeners.delete(l);

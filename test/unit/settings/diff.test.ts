@@ -17,6 +17,8 @@ describe('classifyChanges', () => {
     ['registry_mirrors', ['https://m.example']],
     ['auto_restart', true],
     ['use_docker_context', true],
+    ['os_channel_url', 'http://127.0.0.1:8080/index.json'],
+    ['os_version', '0.2.0'],
   ];
   const restart: [SettingsKey, unknown][] = [
     ['cpu_count', 1],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   CURRENT_SCHEMA_VERSION,
+  DEFAULT_OS_CHANNEL_URL,
   MIGRATIONS,
   MigrationError,
   migrate,
@@ -87,6 +88,28 @@ describe('settings migrations', () => {
     expect(raw).toEqual({ ...v1, use_docker_context: false });
   });
 
+  it('v2 → v3: adds the OS update settings (the project channel, latest) and changes nothing else', () => {
+    const v2: Record<string, unknown> = {
+      ...original(),
+      schema_version: 2,
+      disk_size: 30,
+      hypervisor: 'qemu',
+      registry_mirrors: [],
+      docker_args: [],
+      docker_tcp: false,
+      dns: [],
+      auto_restart: false,
+      use_docker_context: true,
+    };
+    const raw = structuredClone(v2);
+    MIGRATIONS[2]!(raw);
+    expect(raw).toEqual({ ...v2, os_channel_url: DEFAULT_OS_CHANNEL_URL, os_version: 'latest' });
+    const kept = { ...v2, os_channel_url: 'http://127.0.0.1:8080/index.json', os_version: '0.1.0' };
+    const again = structuredClone(kept);
+    MIGRATIONS[2]!(again);
+    expect(again).toEqual(kept);
+  });
+
   it('v0 → current end to end: a valid current file, input untouched', () => {
     const raw = original();
     const result = migrate(raw);
@@ -106,7 +129,7 @@ describe('settings migrations', () => {
 
   it('a current file passes through unchanged', () => {
     const current = { ...migrate(original()).settings };
-    expect(migrate(current)).toEqual({ settings: current, from: 2, to: 2 });
+    expect(migrate(current)).toEqual({ settings: current, from: 3, to: 3 });
   });
 
   it('refuses a file from a newer schema', () => {
@@ -123,7 +146,7 @@ describe('settings migrations', () => {
     const e = thrown(() => migrate({ ...original(), schema_version: version }));
     expect(e).toBeInstanceOf(MigrationError);
     expect((e as MigrationError).kind).toBe('malformed');
-    expect(e.message).toMatch(/^schema_version: must be an integer between 0 and 2/);
+    expect(e.message).toMatch(/^schema_version: must be an integer between 0 and 3/);
   });
 
   it('refuses a dlite 2.x extra it cannot split, naming the key', () => {

@@ -31,6 +31,8 @@ describe('parseSettingValue', () => {
     ['hostname', 'dev.docker', 'dev.docker'],
     ['share', '/Volumes/My Code', '/Volumes/My Code'],
     ['hypervisor', 'qemu', 'qemu'],
+    ['os_channel_url', ' http://127.0.0.1:8080/index.json ', 'http://127.0.0.1:8080/index.json'],
+    ['os_version', '0.2.0', '0.2.0'],
     ['registry_mirrors', 'https://a.example, https://b.example', ['https://a.example', 'https://b.example']],
     ['registry_mirrors', '["https://a.example"]', ['https://a.example']],
     ['registry_mirrors', '', []],

@@ -54,6 +54,13 @@ const accepted: Row[] = [
   ['docker_tcp', true],
   ['auto_restart', true],
   ['use_docker_context', true],
+  ['os_channel_url', 'https://releases.example.com/dlite/index.json'],
+  ['os_channel_url', 'http://127.0.0.1:8080/index.json'],
+  ['os_channel_url', 'http://localhost/channel/index.json'],
+  ['os_channel_url', 'http://[::1]:9000/index.json'],
+  ['os_version', 'latest'],
+  ['os_version', '0.2.0'],
+  ['os_version', '1.0.0-rc.1'],
   ['dns', ['1.1.1.1', '2606:4700:4700::1111']],
   ...HYPERVISORS.map((h): Row => ['hypervisor', h]),
 ];
@@ -134,7 +141,24 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
   ['dns', ['1.1.1'], /^dns: "1.1.1" is not an IPv4 or IPv6 address$/],
   ['dns', ['dns.google'], /^dns: /],
   ['dns', ['8.8.8.8', '8.8.8.8'], /^dns: "8.8.8.8" is listed twice$/],
-  ['schema_version', 1, /^schema_version: must be 2$/],
+  [
+    'os_channel_url',
+    'http://releases.example.com/index.json',
+    /^os_channel_url: must be an https:\/\/ URL \(http:\/\/ only for localhost/,
+  ],
+  [
+    'os_channel_url',
+    'https://user:pw@releases.example.com/index.json',
+    /^os_channel_url: .*without credentials/,
+  ],
+  ['os_channel_url', 'file:///srv/index.json', /^os_channel_url: /],
+  ['os_channel_url', 'not a url', /^os_channel_url: /],
+  ['os_channel_url', 42, /^os_channel_url: .*got 42$/],
+  ['os_version', 'v0.2.0', /^os_version: must be "latest" or a release version such as 0.2.0, got "v0.2.0"$/],
+  ['os_version', '0.2', /^os_version: /],
+  ['os_version', '0.2.0+build.1', /^os_version: /],
+  ['os_version', '', /^os_version: /],
+  ['schema_version', 1, /^schema_version: must be 3$/],
 ];
 
 describe('validateSettings', () => {

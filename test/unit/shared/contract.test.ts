@@ -17,6 +17,7 @@ const API_METHODS = {
   syncClock: 'invoke',
   checkForUpdate: 'invoke',
   applyUpdate: 'invoke',
+  rollbackUpdate: 'invoke',
   onState: 'push',
   onProgress: 'push',
   onLog: 'push',
