@@ -96,7 +96,21 @@ export interface Settings {
   readonly auto_restart: boolean;
   /** Make the `dlite` docker context the current one. */
   readonly use_docker_context: boolean;
+  /** Link `/var/run/docker.sock` to this home's docker.sock (for tools that ignore contexts). */
+  readonly docker_socket_link: boolean;
+  /**
+   * `ask`: explain and ask once per start before changing system files (hosts, exports, the
+   * docker.sock link, xhyve's root set-up); `never`: make no such change and say what does not work.
+   */
+  readonly privileged_changes: PrivilegedChangesSetting;
+  /** Absolute path of the xhyve binary; '' looks it up (app bundle, PATH, Homebrew). */
+  readonly xhyve_binary: string;
+  /** Absolute path of the vfkit binary; '' looks it up (app bundle, PATH, Homebrew). */
+  readonly vfkit_binary: string;
 }
+
+export const PRIVILEGED_CHANGES = ['ask', 'never'] as const;
+export type PrivilegedChangesSetting = (typeof PRIVILEGED_CHANGES)[number];
 
 export type SettingsKey = Exclude<keyof Settings, 'schema_version' | 'uuid'>;
 export type SettingsPatch = { -readonly [K in SettingsKey]?: Settings[K] };

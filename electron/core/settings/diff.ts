@@ -4,12 +4,14 @@ import { SETTINGS_KEYS } from './schema.js';
 
 /**
  * Settings the supervisor applies to a running VM without a restart: registry mirrors (rewrite
- * daemon.json, SIGHUP dockerd), `auto_restart` and `use_docker_context` (host-side only).
+ * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context` and `privileged_changes`
+ * (host-side only; the latter takes effect at the next start's host-integration step).
  */
 export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'registry_mirrors',
   'auto_restart',
   'use_docker_context',
+  'privileged_changes',
 ]);
 
 export interface SettingsChanges {

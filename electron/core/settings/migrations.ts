@@ -52,6 +52,18 @@ function v1ToV2(raw: RawSettings): void {
 }
 
 /**
+ * Version 2 → 3: host integration. `docker_socket_link` off (replacing `/var/run/docker.sock` is
+ * opt-in), `privileged_changes: ask` (system files change only after one explained prompt), and
+ * empty `xhyve_binary`/`vfkit_binary` (look the binary up).
+ */
+function v2ToV3(raw: RawSettings): void {
+  setDefault(raw, 'docker_socket_link', false);
+  setDefault(raw, 'privileged_changes', 'ask');
+  setDefault(raw, 'xhyve_binary', '');
+  setDefault(raw, 'vfkit_binary', '');
+}
+
+/**
  * The migration table, keyed by the version a step migrates FROM (Rancher Desktop's
  * `updateTable` shape). Each step edits the object in place and MUST NOT touch `schema_version`;
  * {@link migrate} sets it. Steps are host-independent and idempotent on already-migrated keys.
@@ -59,6 +71,7 @@ function v1ToV2(raw: RawSettings): void {
 export const MIGRATIONS: Record<number, (raw: RawSettings) => void> = {
   0: v0ToV1,
   1: v1ToV2,
+  2: v2ToV3,
 };
 
 /**

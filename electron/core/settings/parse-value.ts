@@ -19,6 +19,10 @@ const KINDS: Record<SettingsKey, Kind> = {
   docker_tcp: 'boolean',
   auto_restart: 'boolean',
   use_docker_context: 'boolean',
+  docker_socket_link: 'boolean',
+  privileged_changes: 'string',
+  xhyve_binary: 'string',
+  vfkit_binary: 'string',
 };
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);

@@ -7,7 +7,7 @@ import type { Settings, SettingsKey } from '../../shared/types.js';
  * The schema version this build writes. Bump it together with a new step in `MIGRATIONS`
  * (migrations.ts). Files without `schema_version` are the original dlite's (version 0).
  */
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 /** The facts about the host that defaults and limits depend on. */
 export interface HostFacts {
@@ -48,6 +48,10 @@ export const SETTINGS_FILE_KEYS = [
   'dns',
   'auto_restart',
   'use_docker_context',
+  'docker_socket_link',
+  'privileged_changes',
+  'xhyve_binary',
+  'vfkit_binary',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** The keys a user may change (`dlite config set`, the settings window): all but `uuid`/`schema_version`. */
@@ -91,6 +95,10 @@ export function defaultSettings(host: HostFacts): Settings {
     dns: [],
     auto_restart: false,
     use_docker_context: false,
+    docker_socket_link: false,
+    privileged_changes: 'ask',
+    xhyve_binary: '',
+    vfkit_binary: '',
   };
 }
 

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 
-import { HYPERVISORS, type Settings } from '../../shared/types.js';
+import { HYPERVISORS, PRIVILEGED_CHANGES, type Settings } from '../../shared/types.js';
 
 import { checkDockerArgs } from './docker-args.js';
 import type { FieldError } from './errors.js';
@@ -73,6 +73,14 @@ export function isValidHostname(name: string): boolean {
   return name.length <= 253 && name.split('.').every((label) => HOST_LABEL.test(label));
 }
 
+/** '' (look it up) or an absolute path without newlines; existence is the driver's check at start. */
+function binaryPath(v: unknown): string | null {
+  if (v === '') return null;
+  return typeof v === 'string' && path.isAbsolute(v) && !/[\n\r\0]/.test(v)
+    ? null
+    : `must be '' (look it up) or the absolute path of the binary, got ${JSON.stringify(v)}`;
+}
+
 function mirror(url: string): string | null {
   const rule = 'must be an http:// or https:// URL without credentials';
   if (/\s/.test(url)) return `${JSON.stringify(url)} ${rule} or whitespace`;
@@ -133,6 +141,13 @@ const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
     stringList(v, (s) => (isIP(s) === 0 ? `${JSON.stringify(s)} is not an IPv4 or IPv6 address` : null)),
   auto_restart: boolean,
   use_docker_context: boolean,
+  docker_socket_link: boolean,
+  privileged_changes: (v) =>
+    typeof v === 'string' && (PRIVILEGED_CHANGES as readonly string[]).includes(v)
+      ? null
+      : `must be one of ${PRIVILEGED_CHANGES.join(', ')}, got ${JSON.stringify(v)}`,
+  xhyve_binary: binaryPath,
+  vfkit_binary: binaryPath,
 };
 
 const KNOWN = new Set<string>(SETTINGS_FILE_KEYS);

@@ -17,6 +17,7 @@ describe('classifyChanges', () => {
     ['registry_mirrors', ['https://m.example']],
     ['auto_restart', true],
     ['use_docker_context', true],
+    ['privileged_changes', 'never'],
   ];
   const restart: [SettingsKey, unknown][] = [
     ['cpu_count', 1],
@@ -28,6 +29,8 @@ describe('classifyChanges', () => {
     ['docker_args', ['--experimental']],
     ['docker_tcp', true],
     ['dns', ['1.1.1.1']],
+    ['docker_socket_link', true],
+    ['vfkit_binary', '/opt/vfkit'],
   ];
 
   it.each(live)('%s applies live', (key, value) => {

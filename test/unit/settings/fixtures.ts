@@ -19,7 +19,7 @@ export function validSettings(share: string, overrides: Partial<Settings> = {}):
     memory: 2,
     hostname: 'local.docker',
     share,
-    schema_version: 2,
+    schema_version: 3,
     disk_size: 20,
     hypervisor: 'auto',
     registry_mirrors: [],
@@ -28,6 +28,10 @@ export function validSettings(share: string, overrides: Partial<Settings> = {}):
     dns: [],
     auto_restart: false,
     use_docker_context: false,
+    docker_socket_link: false,
+    privileged_changes: 'ask',
+    xhyve_binary: '',
+    vfkit_binary: '',
     ...overrides,
   };
 }

@@ -87,6 +87,33 @@ describe('settings migrations', () => {
     expect(raw).toEqual({ ...v1, use_docker_context: false });
   });
 
+  it('v2 → v3: adds the host-integration keys (symlink off, ask before system changes) and changes nothing else', () => {
+    const v2: Record<string, unknown> = {
+      ...original(),
+      schema_version: 2,
+      disk_size: 30,
+      hypervisor: 'xhyve',
+      registry_mirrors: [],
+      docker_args: [],
+      docker_tcp: false,
+      dns: [],
+      auto_restart: true,
+      use_docker_context: true,
+    };
+    const raw = structuredClone(v2);
+    MIGRATIONS[2]!(raw);
+    expect(raw).toEqual({
+      ...v2,
+      docker_socket_link: false,
+      privileged_changes: 'ask',
+      xhyve_binary: '',
+      vfkit_binary: '',
+    });
+    const kept = { ...v2, privileged_changes: 'never', xhyve_binary: '/opt/xhyve' };
+    MIGRATIONS[2]!(kept);
+    expect(kept).toMatchObject({ privileged_changes: 'never', xhyve_binary: '/opt/xhyve' });
+  });
+
   it('v0 → current end to end: a valid current file, input untouched', () => {
     const raw = original();
     const result = migrate(raw);
@@ -104,7 +131,7 @@ describe('settings migrations', () => {
 
   it('a current file passes through unchanged', () => {
     const current = { ...migrate(original()).settings };
-    expect(migrate(current)).toEqual({ settings: current, from: 2, to: 2 });
+    expect(migrate(current)).toEqual({ settings: current, from: 3, to: 3 });
   });
 
   it('refuses a file from a newer schema', () => {
@@ -121,7 +148,7 @@ describe('settings migrations', () => {
     const e = thrown(() => migrate({ ...original(), schema_version: version }));
     expect(e).toBeInstanceOf(MigrationError);
     expect((e as MigrationError).kind).toBe('malformed');
-    expect(e.message).toMatch(/^schema_version: must be an integer between 0 and 2/);
+    expect(e.message).toMatch(/^schema_version: must be an integer between 0 and 3/);
   });
 
   it('refuses a dlite 2.x extra it cannot split, naming the key', () => {

@@ -57,6 +57,10 @@ const accepted: Row[] = [
   ['docker_tcp', true],
   ['auto_restart', true],
   ['use_docker_context', true],
+  ['docker_socket_link', true],
+  ['privileged_changes', 'never'],
+  ['xhyve_binary', '/usr/local/bin/xhyve'],
+  ['vfkit_binary', '/Applications/My Tools/vfkit'],
   ['dns', ['1.1.1.1', '2606:4700:4700::1111']],
   ...HYPERVISORS.map((h): Row => ['hypervisor', h]),
 ];
@@ -126,7 +130,11 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
   ['dns', ['1.1.1'], /^dns: "1.1.1" is not an IPv4 or IPv6 address$/],
   ['dns', ['dns.google'], /^dns: /],
   ['dns', ['8.8.8.8', '8.8.8.8'], /^dns: "8.8.8.8" is listed twice$/],
-  ['schema_version', 1, /^schema_version: must be 2$/],
+  ['docker_socket_link', 'yes', /^docker_socket_link: must be true or false$/],
+  ['privileged_changes', 'always', /^privileged_changes: must be one of ask, never, got "always"$/],
+  ['xhyve_binary', 'xhyve', /^xhyve_binary: must be '' \(look it up\) or the absolute path/],
+  ['vfkit_binary', '/a\nb', /^vfkit_binary: /],
+  ['schema_version', 1, /^schema_version: must be 3$/],
 ];
 
 describe('validateSettings', () => {
