@@ -75,6 +75,7 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
         return err('ssh-failed', `Could not set the VM clock: ${e instanceof Error ? e.message : String(e)}`);
       }
     },
+    answerPrivileged: (answer) => Promise.resolve(sup.answerPrivileged(answer)),
     checkForUpdate: () =>
       Promise.resolve(
         err('not-supported', `Update checks are not available in this build (version ${VERSION})`),

@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 
 import type { Settings } from '../../shared/types.js';
 import { buildKernelCmdline } from '../boot/cmdline.js';
-import type { GuestArch, HypervisorDriver, VmConfig } from '../drivers/driver.js';
-import { createDriver, selectDriver } from '../drivers/registry.js';
+import { appResourcesDir } from '../drivers/binary-lookup.js';
+import { DriverError, type GuestArch, type HypervisorDriver, type VmConfig } from '../drivers/driver.js';
+import { createDriver, hostProblem, selectDriver } from '../drivers/registry.js';
+import { readVmnetSubnet } from '../drivers/vmnet/subnet.js';
 import { tailLines } from '../fs/tail.js';
 import { createGuestLink } from '../guest/guest-link.js';
+import { createHostIntegration } from '../integration/compose.js';
 import type { Logger } from '../log/logger.js';
 import { imageSourceCandidates, installFromCandidates, locateInstalledImage } from '../os-image/store.js';
 import type { DlitePaths } from '../paths.js';
@@ -44,6 +47,9 @@ export async function prepareVm(
   const image = await osImage(paths, env, arch);
   const shareType = driver.info.features.shareType;
   const share = { hostPath: settings.share, tag: SHARE_TAG };
+  // NFS (xhyve): the guest mounts <host's vmnet address>:<share>; the export is host integration's.
+  const source =
+    shareType === 'nfs' ? `${(await readVmnetSubnet()).hostAddress}:${settings.share}` : SHARE_TAG;
   const cmdline = buildKernelCmdline({
     console: image.manifest.boot.console === 'hvc0' ? 'hvc0' : arch === 'arm64' ? 'ttyAMA0' : 'ttyS0',
     hostname: settings.hostname,
@@ -51,7 +57,7 @@ export async function prepareVm(
     sshPublicKey: key.publicKey,
     time: Math.floor(Date.now() / 1000),
     dockerTcp: settings.docker_tcp,
-    share: { type: shareType, source: SHARE_TAG, mountPoint: settings.share },
+    share: { type: shareType, source, mountPoint: settings.share },
     dns: settings.dns,
   });
   return {
@@ -77,11 +83,19 @@ export function composeSupervisorDeps(
   env: NodeJS.ProcessEnv = process.env,
 ): SupervisorDeps {
   const repo = new SettingsRepository(paths);
-  const makeDriver = (settings: Settings): HypervisorDriver =>
-    createDriver(
-      selectDriver(settings.hypervisor, { platform: process.platform, arch: process.arch }),
-      paths,
-    );
+  const host = { platform: process.platform, arch: process.arch };
+  const makeDriver = (settings: Settings): HypervisorDriver => {
+    const name = selectDriver(settings.hypervisor, host);
+    const problem = hostProblem(name, host);
+    if (problem) throw new DriverError('driver-unavailable', problem);
+    return createDriver(name, paths, {
+      env,
+      uuid: settings.uuid,
+      binaries: { xhyve: settings.xhyve_binary, vfkit: settings.vfkit_binary },
+      resourcesDir: appResourcesDir(env['DLITE_CLI_ENTRY'] ?? process.argv[1]),
+      log: (line) => logger.info(line),
+    });
+  };
   return {
     paths,
     logger,
@@ -111,11 +125,29 @@ export function composeSupervisorDeps(
         dockerTransport: env['DLITE_DOCKER_TRANSPORT'] === 'ssh' ? 'ssh' : 'auto',
       }),
     consoleTail: (n) => tailLines(paths.consoleLog, n),
+    ...(env['DLITE_HOST_INTEGRATION'] === 'off'
+      ? {}
+      : {
+          hostIntegration: createHostIntegration({
+            paths,
+            logger,
+            env,
+            saveSettings: async (patch) => {
+              await repo.update(patch, await hostValidationContext(paths));
+            },
+          }),
+        }),
     orphanPid: async () => {
       // The driver knows its pidfile and checks the pid really is its hypervisor for this disk.
       if (!existsSync(paths.config)) return null;
       const settings = await repo.load(await hostValidationContext(paths));
-      const status = await makeDriver(settings).inspect();
+      let driver: HypervisorDriver;
+      try {
+        driver = makeDriver(settings);
+      } catch {
+        return null;
+      }
+      const status = await driver.inspect();
       // A broken (unresponsive) one is returned too: recovery adopts it or stops it.
       return status.state !== 'stopped' && status.pid !== null ? status.pid : null;
     },

@@ -1,4 +1,4 @@
-import type { FailureDetails, Settings, VmState, VmStatus } from '../../shared/types.js';
+import type { FailureDetails, HostIntegrationDto, Settings, VmState, VmStatus } from '../../shared/types.js';
 import type { HypervisorDriver, RunningVm, SshEndpoint } from '../drivers/driver.js';
 import { GUEST_USER, hostKeyAlias } from '../ssh/ssh-args.js';
 import type { DiskLock, GuestLink } from './ports.js';
@@ -25,6 +25,7 @@ export function describeVm(
   boot: Boot | null,
   settings: Settings | null,
   dockerSocket: string,
+  hostIntegration: HostIntegrationDto = { pending: null, degraded: [] },
 ): VmStatus {
   const s = boot?.settings ?? settings;
   const running = state === 'running' && boot !== null;
@@ -51,5 +52,6 @@ export function describeVm(
         : null,
     failure: state === 'error' ? failure : null,
     hostPid: process.pid,
+    hostIntegration,
   };
 }
