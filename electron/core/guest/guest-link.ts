@@ -50,6 +50,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
   const log = (line: string): void => o.logger.info(line);
   const sshForward = new DockerSocketForwarder({ target: { ...target, paths: o.paths }, log });
   const port = o.dockerTransport === 'ssh' ? undefined : o.driver.dockerPort?.();
+  const portKind = o.driver.info.features.dockerPort === 'vsock' ? 'vsock' : 'virtio-serial';
   let forwarder: DockerForward = sshForward;
 
   /** The Docker port when the guest serves it, else the SSH forward (logged either way). */
@@ -57,6 +58,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
     if (port) {
       const mux = new MuxForwarder({
         channel: port,
+        kind: portKind,
         paths: o.paths,
         handshakeTimeoutMs: o.dockerPortHandshakeMs ?? 15_000,
         log,
@@ -64,7 +66,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
       try {
         await mux.start(FORWARD_TIMEOUT_MS, signal);
         forwarder = mux;
-        log("docker.sock served over the VM's Docker port (virtio-serial)");
+        log(`docker.sock served over the VM's Docker port (${portKind})`);
         return;
       } catch (e) {
         // Only a port nobody answers on falls back; a Docker that does not answer fails the start.
