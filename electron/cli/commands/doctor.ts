@@ -2,7 +2,10 @@ import { statfs } from 'node:fs/promises';
 
 import { createControlClient } from '../../core/control/client.js';
 import { DockerApi } from '../../core/docker/api.js';
+import { appResourcesDir } from '../../core/drivers/binary-lookup.js';
+import { macDriverChecks } from '../../core/drivers/mac-checks.js';
 import { detectAccelerator } from '../../core/drivers/qemu/accel.js';
+import { availableDrivers, selectDriver } from '../../core/drivers/registry.js';
 import { verifyImageDir } from '../../core/os-image/manifest.js';
 import { locateInstalledImage } from '../../core/os-image/store.js';
 import { run } from '../../core/process/run.js';
@@ -46,29 +49,46 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
   const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
   const qemuBinary = io.env['DLITE_QEMU'] ?? `qemu-system-${arch === 'arm64' ? 'aarch64' : 'x86_64'}`;
   const checks: Check[] = [];
+  const settings = await new SettingsRepository(paths)
+    .load(await hostValidationContext(paths))
+    .catch((e: unknown) => e as Error);
   checks.push(
-    await check('settings', async () => {
-      const s = await new SettingsRepository(paths).load(await hostValidationContext(paths));
-      return {
-        level: 'ok',
-        detail: `${paths.config}: ${s.cpu_count} CPU, ${s.memory} GiB, hypervisor ${s.hypervisor}`,
-      };
-    }),
-    await check('hypervisor', async () => {
-      const found = await onPath(qemuBinary);
-      return found
-        ? { level: 'ok', detail: `${qemuBinary} at ${found}` }
-        : {
-            level: 'fail',
-            detail: `${qemuBinary} not found: install QEMU (Debian: apt-get install qemu-system-x86)`,
-          };
-    }),
-    await check('accelerator', async () => {
-      const accel = await detectAccelerator(qemuBinary);
-      return { level: accel.accel === 'tcg' ? 'warn' : 'ok', detail: `${accel.accel} (${accel.reason})` };
-    }),
+    settings instanceof Error
+      ? { name: 'settings', level: 'fail', detail: settings.message }
+      : {
+          name: 'settings',
+          level: 'ok',
+          detail: `${paths.config}: ${settings.cpu_count} CPU, ${settings.memory} GiB, hypervisor ${settings.hypervisor}`,
+        },
   );
-  if (process.platform === 'darwin') {
+  const host = { platform: process.platform, arch: process.arch };
+  const hypervisor = selectDriver(
+    settings instanceof Error ? 'auto' : settings.hypervisor,
+    host,
+    availableDrivers(host, io.env),
+  );
+  if (hypervisor !== 'qemu') {
+    const resourcesDir = appResourcesDir(io.env['DLITE_CLI_ENTRY'] ?? process.argv[1]);
+    const binaries = settings instanceof Error ? { xhyve_binary: '', vfkit_binary: '' } : settings;
+    checks.push(...(await macDriverChecks(hypervisor, binaries, { host, env: io.env, resourcesDir })));
+  } else {
+    checks.push(
+      await check('hypervisor', async () => {
+        const found = await onPath(qemuBinary);
+        return found
+          ? { level: 'ok', detail: `${qemuBinary} at ${found}` }
+          : {
+              level: 'fail',
+              detail: `${qemuBinary} not found: install QEMU (Debian: apt-get install qemu-system-x86)`,
+            };
+      }),
+      await check('accelerator', async () => {
+        const accel = await detectAccelerator(qemuBinary);
+        return { level: accel.accel === 'tcg' ? 'warn' : 'ok', detail: `${accel.accel} (${accel.reason})` };
+      }),
+    );
+  }
+  if (process.platform === 'darwin' && hypervisor === 'qemu') {
     checks.push(
       await check('kern.hv_support', async () => {
         const v = (await run('sysctl', ['-n', 'kern.hv_support'], { timeoutMs: 5_000 })).stdout.trim();

@@ -4,6 +4,7 @@ import type { VmStatus } from '../../shared/types.js';
 import { CliError, cliPaths, unwrap, withDaemon } from '../client.js';
 import type { CliIo } from '../commands.js';
 import { parseFlags } from '../flags.js';
+import { answerPrivilegedRequests, formatDegraded } from '../privileged-prompt.js';
 import { createProgressView } from '../progress.js';
 
 /** Runs a lifecycle call while showing pushed progress; prints the outcome. */
@@ -11,12 +12,14 @@ async function lifecycle(io: CliIo, call: (api: DliteApi) => Promise<Result<VmSt
   return withDaemon(io, async (api) => {
     const view = createProgressView(io);
     const off = api.onProgress((p) => view.update(p));
+    const offQuestions = answerPrivilegedRequests(api, io, { beforeAsking: () => view.done() });
     try {
       // Give the event stream a moment to attach so the first steps are shown.
       await new Promise((r) => setTimeout(r, 50));
       return unwrap(await call(api));
     } finally {
       off();
+      offQuestions();
       view.done();
     }
   });
@@ -26,6 +29,7 @@ function describeRunning(s: VmStatus): string[] {
   return [
     `Dlite is running (${s.hypervisor ?? 'vm'}, ${s.cpus} CPU, ${s.memoryGiB} GiB).`,
     `Docker: ${s.dockerEndpoint ?? '—'}`,
+    ...formatDegraded(s.hostIntegration.degraded),
   ];
 }
 
@@ -60,6 +64,12 @@ export function formatStatus(s: VmStatus): string[] {
       `hypervisor: ${s.hypervisor ?? '—'}`,
       `resources:  ${s.cpus} CPU, ${s.memoryGiB} GiB memory, ${s.diskGiB} GiB disk`,
       `uptime:     ${s.uptimeSeconds ?? 0} s`,
+    );
+  }
+  for (const line of formatDegraded(s.hostIntegration.degraded)) lines.push(line);
+  if (s.hostIntegration.pending) {
+    lines.push(
+      `waiting:    ${s.hostIntegration.pending.title} (answer it in the Dlite app or with 'dlite start')`,
     );
   }
   if (s.failure) {

@@ -77,10 +77,10 @@ function withHomebrew(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export function hostProblem(name: HypervisorName, host: HostInfo): string | null {
   const where = host.platform === 'darwin' ? `this Mac (${host.arch})` : `this machine (${host.platform})`;
   if (name === 'xhyve' && (host.platform !== 'darwin' || host.arch === 'arm64')) {
-    return `hypervisor xhyve runs only on Intel Macs, not on ${where}: dlite config set hypervisor auto`;
+    return `xhyve runs only on Intel Macs, not on ${where}: dlite config set hypervisor auto`;
   }
   if (name === 'vfkit' && host.platform !== 'darwin') {
-    return `hypervisor vfkit runs only on macOS 13 or later, not on ${where}: dlite config set hypervisor auto`;
+    return `vfkit runs only on macOS 13 or later, not on ${where}: dlite config set hypervisor auto`;
   }
   return null;
 }

@@ -43,9 +43,11 @@ export interface HostIntegrationOptions {
 }
 
 /**
- * The host integration of one Dlite home: before the boot, the hosts line (when the address is
- * known then: 127.0.0.1 under user-mode networking), the NFS export (NFS shares), the docker.sock
- * link and the hypervisor's root set-up; once a vmnet VM has its address, the hosts line.
+ * The host integration of one Dlite home. Before the boot: what must exist by then (a hypervisor's
+ * root set-up, the NFS export the guest mounts at boot) and, under user-mode networking, the hosts
+ * line (127.0.0.1) and the docker.sock link. Once a vmnet VM has its address: the hosts line and the
+ * link, so vfkit's first start asks once. (xhyve's very first start asks twice: its root set-up and
+ * export before the boot, the hosts line after; later starts ask nothing while the IP stays.)
  */
 export function createHostIntegration(o: HostIntegrationOptions): HostIntegrationPort {
   const questions = o.questions ?? new PrivilegedQuestions();
@@ -55,16 +57,18 @@ export function createHostIntegration(o: HostIntegrationOptions): HostIntegratio
     questions,
     integrate: async (phase, { settings, driver, cfg, address }, signal) => {
       const features = driver.info.features;
+      const link = { target: o.paths.dockerSocket, enabled: settings.docker_socket_link };
       let desired: DesiredHostState;
       if (phase === 'address') {
-        if (features.networkMode !== 'vmnet' || address === null)
-          {return { applied: [], degraded: [], asked: false };}
+        if (features.networkMode !== 'vmnet' || address === null) {
+          return { applied: [], degraded: [], asked: false };
+        }
         desired = {
           uuid: settings.uuid,
           hostname: settings.hostname,
           address,
           exports: null,
-          dockerSocketLink: null,
+          dockerSocketLink: link,
           rootSetup: [],
         };
       } else {
@@ -80,7 +84,7 @@ export function createHostIntegration(o: HostIntegrationOptions): HostIntegratio
                   map: { uid: process.getuid?.() ?? 501, gid: process.getgid?.() ?? 20 },
                 }
               : null,
-          dockerSocketLink: { target: o.paths.dockerSocket, enabled: settings.docker_socket_link },
+          dockerSocketLink: features.networkMode === 'user' ? link : null,
           rootSetup: (await driver.rootSetup?.(cfg)) ?? [],
         };
       }

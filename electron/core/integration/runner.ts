@@ -110,8 +110,9 @@ export function createSystemRunner(
         const viaEnv = envArgs.length > 0 ? ['/usr/bin/env', ...envArgs] : [];
         return parseHelperResult(await execResult(sudo, ['-n', ...viaEnv, helper.node, ...args]));
       }
-      if (!prompt)
-        {throw new PrivilegeDeclinedError('there is no way to ask for an administrator password here');}
+      if (!prompt) {
+        throw new PrivilegeDeclinedError('there is no way to ask for an administrator password here');
+      }
       return parseHelperResult(await prompt(helperShellCommand(helper, calls), helper.env));
     },
   };

@@ -65,17 +65,17 @@ describe('selectDriver', () => {
     [
       'xhyve',
       linux,
-      'hypervisor xhyve runs only on Intel Macs, not on this machine (linux): dlite config set hypervisor auto',
+      'xhyve runs only on Intel Macs, not on this machine (linux): dlite config set hypervisor auto',
     ],
     [
       'xhyve',
       macArm,
-      'hypervisor xhyve runs only on Intel Macs, not on this Mac (arm64): dlite config set hypervisor auto',
+      'xhyve runs only on Intel Macs, not on this Mac (arm64): dlite config set hypervisor auto',
     ],
     [
       'vfkit',
       linux,
-      'hypervisor vfkit runs only on macOS 13 or later, not on this machine (linux): dlite config set hypervisor auto',
+      'vfkit runs only on macOS 13 or later, not on this machine (linux): dlite config set hypervisor auto',
     ],
     ['xhyve', macIntel, null],
     ['vfkit', macArm, null],

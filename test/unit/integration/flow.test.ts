@@ -47,8 +47,9 @@ class FakeRunner implements PrivilegedRunner {
   }
   run(calls: readonly HelperCall[]): Promise<HelperReportLine[]> {
     this.elevations.push([...calls]);
-    if (this.outcome === 'declined')
-      {return Promise.reject(new PrivilegeDeclinedError('User did not grant permission.'));}
+    if (this.outcome === 'declined') {
+      return Promise.reject(new PrivilegeDeclinedError('User did not grant permission.'));
+    }
     const lines: HelperReportLine[] = [];
     for (const c of calls) {
       const ok = this.outcome === 'ok' || this.outcome(c);

@@ -60,6 +60,8 @@ export abstract class ProcessDriver implements HypervisorDriver {
   protected vm: HypervisorProcess | null = null;
   protected mac: string | null = null;
   private stopRequested = false;
+  /** Set once the VM is forced off: its exit is never clean, whatever the code. */
+  private forced = false;
   private stopping: Promise<ExitInfo | null> | null = null;
   private exitInfo: Promise<ExitInfo> | null = null;
 
@@ -120,7 +122,10 @@ export abstract class ProcessDriver implements HypervisorDriver {
       mac: this.mac,
       uuid: cfg.uuid,
     });
-    const onAbort = (): void => void this.forceStop(vm);
+    const onAbort = (): void => {
+      this.forced = true;
+      void this.forceStop(vm);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     void vm.exited.then(() => signal.removeEventListener('abort', onAbort));
     return { pid: vm.pid, exited: this.exitInfo! };
@@ -129,8 +134,12 @@ export abstract class ProcessDriver implements HypervisorDriver {
   private attach(vm: HypervisorProcess): void {
     this.vm = vm;
     this.stopRequested = false;
+    this.forced = false;
     this.exitInfo = vm.exited.then(async (raw) => {
-      const info = this.interpretExit(raw, this.stopRequested);
+      const read = this.interpretExit(raw, this.stopRequested);
+      const info = this.forced
+        ? { ...read, clean: false, reason: `${read.reason ?? 'stopped'} (forced off)` }
+        : read;
       if (this.vm === vm) {
         this.vm = null;
         await this.removeRunFiles().catch(() => undefined);
@@ -194,7 +203,7 @@ export abstract class ProcessDriver implements HypervisorDriver {
     this.stopRequested = true;
     if (!(await this.gracefulStop(vm, timeoutMs))) {
       this.opts.log?.(`${this.info.name} did not power off within ${timeoutMs} ms; forcing it off`);
-      this.stopRequested = false;
+      this.forced = true;
       await this.forceStop(vm);
     }
     return info;
