@@ -51,7 +51,7 @@ driverConformance({
   name: 'vfkit',
   home: async (): Promise<HarnessHome> => {
     const h = await vfkitHome();
-    return { paths: h.paths, cfg: h.cfg, driver: () => driverFor(h), cleanup: h.cleanup };
+    return { paths: h.paths, cfg: h.cfg, driver: () => driverFor(h), cleanup: () => h.cleanup() };
   },
   crash: (pid) => {
     process.kill(pid, 'SIGKILL');

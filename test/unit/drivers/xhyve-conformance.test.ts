@@ -57,7 +57,7 @@ driverConformance({
   name: 'xhyve',
   home: async (): Promise<HarnessHome> => {
     const h = await xhyveHome();
-    return { paths: h.paths, cfg: h.cfg, driver: () => driverFor(h), cleanup: h.cleanup };
+    return { paths: h.paths, cfg: h.cfg, driver: () => driverFor(h), cleanup: () => h.cleanup() };
   },
   crash: async (pid) => {
     for (const child of await childrenOf(pid)) process.kill(child, 'SIGKILL');
