@@ -26,7 +26,7 @@ export interface CliCommand {
 export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'install',
-    usage: 'install [-c N] [-m GiB] [-d GiB] [-n NAME] [-S DIR] [-v VER]',
+    usage: 'install [-c N] [-m GiB] [-d GiB] [-n NAME] [-S DIR] [-v VER] [--launch-agent]',
     summary: 'create the config, disk, SSH key and OS image',
     run: lazy(() => import('./commands/install.js').then((m) => m.installCommand)),
   },

@@ -1,3 +1,6 @@
+import os from 'node:os';
+
+import { installLaunchAgent, launchAgentLabel } from '../../core/launchd/launch-agent.js';
 import { installFromCandidates, imageSourceCandidates } from '../../core/os-image/store.js';
 import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
 import { ensureSshKey } from '../../core/ssh/keys.js';
@@ -15,6 +18,7 @@ const INSTALL_FLAGS = {
   share: { short: 'S', value: true },
   'os-version': { short: 'v', value: true },
   'os-image': { value: true },
+  'launch-agent': { value: false },
 } as const;
 
 /** `dlite install`: config, SSH key, sparse disk and OS image. Idempotent; flags change the config. */
@@ -32,6 +36,12 @@ export async function installCommand(args: readonly string[], io: CliIo): Promis
   if (typeof flags['share'] === 'string') overrides['share'] = flags['share'];
   const version = typeof flags['os-version'] === 'string' ? flags['os-version'] : undefined;
   const explicitImage = typeof flags['os-image'] === 'string' ? flags['os-image'] : undefined;
+  const agent = flags['launch-agent'] === true;
+  if (agent && process.platform !== 'darwin') {
+    throw new UsageError(
+      'dlite install: --launch-agent writes a launchd login agent, which exists only on macOS',
+    );
+  }
 
   const paths = cliPaths(io);
   const step = (n: number, text: string): void => io.err(`[${n}/4] ${text}`);
@@ -52,5 +62,14 @@ export async function installCommand(args: readonly string[], io: CliIo): Promis
     `Dlite is installed in ${paths.home}: ${settings.cpu_count} CPU, ${settings.memory} GiB memory, ${settings.disk_size} GiB disk, ` +
       `DhyveOS ${image.manifest.version} (${status === 'cached' ? 'already present' : 'installed'}). Run 'dlite start'.`,
   );
+  if (agent) {
+    const entry = io.env['DLITE_CLI_ENTRY'] ?? process.argv[1] ?? '';
+    const file = await installLaunchAgent({
+      label: launchAgentLabel(paths.home, io.env['HOME'] ?? os.homedir()),
+      program: [process.execPath, entry],
+      paths,
+    });
+    io.out(`The Dlite daemon now starts at login (${file}); 'dlite uninstall' removes it.`);
+  }
   return 0;
 }

@@ -1,9 +1,16 @@
 import { readdir, rm, rmdir } from 'node:fs/promises';
+import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
 
 import { createControlClient } from '../../core/control/client.js';
 import { readHostRecord } from '../../core/daemon/host-lock.js';
 import { removeDockerContext } from '../../core/docker/context.js';
+import { helperCommandFor } from '../../core/integration/compose.js';
+import { removeHostIntegration } from '../../core/integration/removal.js';
+import { createSystemRunner } from '../../core/integration/runner.js';
+import { sudoPromptExec } from '../../core/integration/sudo-prompt.js';
+import { launchAgentLabel, removeLaunchAgent } from '../../core/launchd/launch-agent.js';
+import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
 import type { DlitePaths } from '../../core/paths.js';
 import { isAlive, killProcess, processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
 import { CliError, cliPaths, unwrap } from '../client.js';
@@ -56,7 +63,21 @@ export async function uninstallCommand(args: readonly string[], io: CliIo): Prom
     io.err('Nothing was removed.');
     return 1;
   }
+  const uuid = await new SettingsRepository(paths)
+    .load(await hostValidationContext(paths))
+    .then((s) => s.uuid)
+    .catch(() => null);
   await stopEverything(paths);
+  if (process.platform === 'darwin') {
+    const label = launchAgentLabel(paths.home, io.env['HOME'] ?? os.homedir());
+    if (await removeLaunchAgent(label)) io.err(`Removed the login agent ${label}.`);
+  }
+  if (uuid !== null) {
+    const runner = createSystemRunner(helperCommandFor(io.env), sudoPromptExec);
+    const host = await removeHostIntegration(uuid, paths.dockerSocket, runner);
+    for (const line of host.removed) io.err(`Removed: ${line}`);
+    if (host.problem) io.err(`warning: ${host.problem}`);
+  }
   const context = await removeDockerContext();
   if (context.warning) io.err(`warning: ${context.warning}`);
   const entries = await readdir(paths.home).catch(() => [] as string[]);
