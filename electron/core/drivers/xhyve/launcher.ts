@@ -2,7 +2,7 @@ import { xhyveArgv, XHYVE_MAX_CPUS } from './args.js';
 
 /**
  * How Dlite runs xhyve as root (vmnet needs root or a restricted Apple entitlement), decided once
- * (docs/XHYVE-ROOT.md):
+ * (docs/MACOS.md):
  * - The privileged helper installs, with the user's consent, a **root-owned copy** of xhyve and a
  *   **root-owned launcher script** under `/Library/PrivilegedHelperTools` (root:wheel, not writable
  *   by the user), plus one sudoers rule that lets that user run **only the launcher**, without a
