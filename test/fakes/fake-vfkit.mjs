@@ -75,16 +75,18 @@ if (!opts.bootloader) fail('missing --bootloader');
 const [kind, ...bootOpts] = strv(opts.bootloader);
 if (kind !== 'linux') fail(`unknown bootloader type: ${kind}`);
 const boot = options(bootOpts);
-for (const k of Object.keys(boot))
-  {if (!['kernel', 'initrd', 'cmdline'].includes(k)) fail(`Unknown option for linux bootloaders: ${k}`);}
+for (const k of Object.keys(boot)) {
+  if (!['kernel', 'initrd', 'cmdline'].includes(k)) fail(`Unknown option for linux bootloaders: ${k}`);
+}
 const head = Buffer.alloc(8);
 try {
   readSync(openSync(boot.kernel, 'r'), head, 0, 8, 0);
 } catch (e) {
   fail(`open ${boot.kernel}: ${e.message}`);
 }
-if (head[0] === 0x1f && head[1] === 0x8b)
-  {fail(`kernel must be uncompressed, ${boot.kernel} is a compressed file`);}
+if (head[0] === 0x1f && head[1] === 0x8b) {
+  fail(`kernel must be uncompressed, ${boot.kernel} is a compressed file`);
+}
 if (!existsSync(boot.initrd)) fail(`open ${boot.initrd}: no such file or directory`);
 
 let consoleLog = null;

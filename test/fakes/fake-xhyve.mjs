@@ -44,8 +44,9 @@ const cpus = Number(opts.c ?? '1');
 if (cpus > os.cpus().length) fail(`${cpus} vCPUs requested but only ${os.cpus().length} available`);
 const mem = opts.m ?? '256M';
 if (!/^\d+[KMGT]?$/i.test(mem)) fail(`Invalid memsize '${mem}'`, 64);
-if (opts.l !== undefined && !/^com[12],(stdio|autopty|\/.+)$/.test(opts.l))
-  {fail(`Invalid lpc device configuration '${opts.l}'`, 64);}
+if (opts.l !== undefined && !/^com[12],(stdio|autopty|\/.+)$/.test(opts.l)) {
+  fail(`Invalid lpc device configuration '${opts.l}'`, 64);
+}
 
 const fw = opts.f;
 const parts = fw?.split(',') ?? [];

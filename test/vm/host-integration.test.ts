@@ -65,8 +65,9 @@ describe('host integration on Linux (real /etc/hosts, real QEMU)', () => {
 
   afterAll(async () => {
     if (env) await dlite(['uninstall', '--yes'], env).catch(() => undefined);
-    for (const pid of await pidsMatching(path.join(home, 'disk.img')).catch(() => []))
-      {process.kill(pid, 'SIGKILL');}
+    for (const pid of await pidsMatching(path.join(home, 'disk.img')).catch(() => [])) {
+      process.kill(pid, 'SIGKILL');
+    }
     // Whatever happened, the machine's file is as it was.
     if (original) {
       await writeFile(HOSTS, original);
