@@ -1,37 +1,22 @@
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import {
-  chmod,
-  chown,
-  lstat,
-  mkdir,
-  open,
-  readlink,
-  rename,
-  rm,
-  stat,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { renderXhyveLauncher, renderXhyveSudoers } from '../drivers/xhyve/launcher.js';
 import { XHYVE_SETUP_PATHS } from '../drivers/xhyve/setup.js';
 import { EXPORTS_FILE, exportConflicts, exportsBlockLines } from '../integration/exports.js';
 import { dliteMarkers, HOSTS_FILE, hostsBlockLines } from '../integration/hosts.js';
 import { applyManagedBlock, removeManagedBlock } from '../integration/managed-block.js';
 import { check, HelperArgumentError } from './args.js';
+import { DOCKER_SOCK_LINK, linkDockerSocket, unlinkDockerSocket } from './docker-link.js';
 import { editSystemFile, exists, readSystemFile, restoreSystemFile, SystemFileError } from './system-file.js';
+import { installXhyve } from './xhyve-install.js';
 
 const execFileP = promisify(execFile);
 
-/** The link tools that ignore Docker contexts look at. */
-export const DOCKER_SOCK_LINK = '/var/run/docker.sock';
+export { DOCKER_SOCK_LINK } from './docker-link.js';
 /** macOS's NFS server control. */
 export const NFSD = '/sbin/nfsd';
-/** sudoers syntax check. */
-export const VISUDO = '/usr/sbin/visudo';
 
 /** Every operation the helper knows: a closed set. */
 export const OPERATIONS = [
@@ -105,49 +90,6 @@ async function nfsdApply(
     await ctx.exec(nfsd, ['start']);
   }
   return 'nfsd re-read the exports';
-}
-
-/** The symlink at the docker.sock path: 'absent', its target, or 'other' (a socket, a file…). */
-async function linkState(file: string): Promise<'absent' | 'other' | { target: string }> {
-  try {
-    const st = await lstat(file);
-    return st.isSymbolicLink() ? { target: await readlink(file) } : 'other';
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw e;
-  }
-}
-
-async function dangling(link: string): Promise<boolean> {
-  try {
-    await stat(link);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-/** A root-owned folder nobody else may write (the parents of what the helper installs). */
-async function ensureRootDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const st = await lstat(dir);
-  if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0) {
-    throw new SystemFileError(`${dir} must be a folder owned by root that only root can write`);
-  }
-}
-
-/** Writes a root-owned file with `mode` atomically (temp + rename). */
-async function installRootFile(
-  file: string,
-  write: (tmp: string) => Promise<void>,
-  mode: number,
-): Promise<void> {
-  const tmp = `${file}.dlite-${process.pid}`;
-  await rm(tmp, { force: true });
-  await write(tmp);
-  await chown(tmp, 0, 0);
-  await chmod(tmp, mode);
-  await rename(tmp, file);
 }
 
 /**
@@ -225,24 +167,7 @@ export function planOperation(op: string, args: readonly string[]): Planned {
       const target = check.dockerSocket(args[0]!);
       return {
         op,
-        run: async (ctx) => {
-          const link = under(ctx.root, DOCKER_SOCK_LINK);
-          const state = await linkState(link);
-          if (typeof state === 'object' && state.target === target) {
-            return `${DOCKER_SOCK_LINK}: already → ${target}`;
-          }
-          if (state === 'other' || (typeof state === 'object' && !(await dangling(link)))) {
-            const what =
-              state === 'other' ? 'is a socket or file of another program' : `links to ${state.target}`;
-            throw new SystemFileError(`${DOCKER_SOCK_LINK} ${what}; Dlite leaves it alone`);
-          }
-          await mkdir(path.dirname(link), { recursive: true, mode: 0o755 });
-          const tmp = `${link}.dlite-${process.pid}`;
-          await rm(tmp, { force: true });
-          await symlink(target, tmp);
-          await rename(tmp, link);
-          return `${DOCKER_SOCK_LINK} → ${target}`;
-        },
+        run: (ctx) => linkDockerSocket(under(ctx.root, DOCKER_SOCK_LINK), target),
       };
     }
     case 'docker-sock-unlink': {
@@ -250,15 +175,7 @@ export function planOperation(op: string, args: readonly string[]): Planned {
       const target = check.dockerSocket(args[0]!);
       return {
         op,
-        run: async (ctx) => {
-          const link = under(ctx.root, DOCKER_SOCK_LINK);
-          const state = await linkState(link);
-          if (typeof state !== 'object' || state.target !== target) {
-            return `${DOCKER_SOCK_LINK}: not ours, left alone`;
-          }
-          await rm(link);
-          return `${DOCKER_SOCK_LINK}: removed`;
-        },
+        run: (ctx) => unlinkDockerSocket(under(ctx.root, DOCKER_SOCK_LINK), target),
       };
     }
     case 'xhyve-install': {
@@ -267,49 +184,7 @@ export function planOperation(op: string, args: readonly string[]): Planned {
       const user = check.user(args[1]!);
       return {
         op,
-        run: async (ctx) => {
-          // One open: the checked file is the copied file. Only a binary anyone may read and run:
-          // copying it to a root-owned place discloses nothing.
-          const fh = await open(source, constants.O_RDONLY);
-          let bytes: Buffer;
-          try {
-            const st = await fh.stat();
-            if (!st.isFile() || (st.mode & 0o005) !== 0o005 || st.size > 64 * 1024 * 1024) {
-              throw new SystemFileError(`${source} must be an executable file everyone may read`);
-            }
-            bytes = await fh.readFile();
-          } finally {
-            await fh.close();
-          }
-          const p = {
-            binary: under(ctx.root, XHYVE_SETUP_PATHS.binary),
-            launcher: under(ctx.root, XHYVE_SETUP_PATHS.launcher),
-            sudoers: under(ctx.root, XHYVE_SETUP_PATHS.sudoers),
-          };
-          await ensureRootDir(path.dirname(p.binary));
-          await ensureRootDir(path.dirname(p.sudoers));
-          await installRootFile(p.binary, (tmp) => writeFile(tmp, bytes, { flag: 'wx' }), 0o755);
-          await installRootFile(
-            p.launcher,
-            (tmp) => writeFile(tmp, renderXhyveLauncher(XHYVE_SETUP_PATHS.binary), { flag: 'wx' }),
-            0o755,
-          );
-          await installRootFile(
-            p.sudoers,
-            async (tmp) => {
-              await writeFile(tmp, renderXhyveSudoers(user, XHYVE_SETUP_PATHS.launcher), {
-                flag: 'wx',
-                mode: 0o440,
-              });
-              await ctx.exec(under(ctx.root, VISUDO), ['-c', '-f', tmp]).catch(async (e: Error) => {
-                await rm(tmp, { force: true });
-                throw new SystemFileError(`visudo refused the sudoers rule: ${e.message}`);
-              });
-            },
-            0o440,
-          );
-          return `xhyve installed for ${user}: ${XHYVE_SETUP_PATHS.binary}, ${XHYVE_SETUP_PATHS.launcher}, ${XHYVE_SETUP_PATHS.sudoers}`;
-        },
+        run: (ctx) => installXhyve(ctx, source, user),
       };
     }
     case 'xhyve-uninstall': {
