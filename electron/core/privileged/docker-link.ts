@@ -48,8 +48,9 @@ export async function linkDockerSocket(link: string, target: string): Promise<st
 /** Removes `link` only when it points at `target`. */
 export async function unlinkDockerSocket(link: string, target: string): Promise<string> {
   const state = await linkState(link);
-  if (typeof state !== 'object' || state.target !== target)
-    {return `${DOCKER_SOCK_LINK}: not ours, left alone`;}
+  if (typeof state !== 'object' || state.target !== target) {
+    return `${DOCKER_SOCK_LINK}: not ours, left alone`;
+  }
   await rm(link);
   return `${DOCKER_SOCK_LINK}: removed`;
 }
