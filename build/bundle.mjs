@@ -1,5 +1,6 @@
 // Bundles the Node/Electron entry points with esbuild:
 // - dist/cli/dlite.js      the `dlite` CLI and headless daemon (ESM, Node 20)
+// - dist/cli/dlite-helper.js the privileged helper: one self-contained file, its root fixed to `/`
 // - dist/main/index.js     Electron main (ESM; electron-store is ESM-only)
 // - dist/preload/index.cjs the sandboxed preload: ONE CommonJS file (a sandboxed preload cannot load ESM)
 import { build } from 'esbuild';
@@ -27,6 +28,16 @@ await Promise.all([
   }),
   build({
     ...common,
+    packages: undefined,
+    entryPoints: { 'dlite-helper': 'electron/cli/dlite-helper.ts' },
+    outdir: 'dist/cli',
+    format: 'esm',
+    // The only root a production helper can have; the test suite bundles its own with a temporary one.
+    define: { __DLITE_HELPER_ROOT__: JSON.stringify('/') },
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  build({
+    ...common,
     entryPoints: { index: 'electron/main/index.ts' },
     outdir: 'dist/main',
     format: 'esm',
@@ -43,3 +54,4 @@ await Promise.all([
   }),
 ]);
 await chmod('dist/cli/dlite.js', 0o755);
+await chmod('dist/cli/dlite-helper.js', 0o755);

@@ -113,6 +113,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: 'the release index to install from (saved as os_channel_url)',
         default: 'os_channel_url',
       },
+      'launch-agent': {
+        type: 'boolean',
+        description: 'also start the dlite daemon at login (a launchd agent; macOS only)',
+      },
     },
     positionals: [0, 0],
     details:

@@ -1,5 +1,6 @@
 import type { DockerTransport, VmStatus } from '../shared/types.js';
 import type { CliContext, CliIo } from './context.js';
+import { formatDegraded } from './privileged-prompt.js';
 
 const TRANSPORT: Record<DockerTransport, string> = {
   'virtio-serial': "via the VM's Docker port, virtio-serial",
@@ -61,6 +62,12 @@ export function formatStatus(s: VmStatus, ctx: Pick<CliContext, 'io' | 'self'>):
         `engine:     unresponsive since ${since.toLocaleTimeString()} (${duration(seconds)}); '${ctx.self} restart' recovers it`,
       );
     }
+  }
+  for (const line of formatDegraded(s.hostIntegration.degraded)) lines.push(line);
+  if (s.hostIntegration.pending) {
+    lines.push(
+      `waiting:    ${s.hostIntegration.pending.title} (answer it in the Dlite app or with '${ctx.self} start')`,
+    );
   }
   if (s.failure) {
     lines.push(`failed at:  ${s.failure.step}: ${s.failure.message}`);

@@ -2,6 +2,7 @@ import type { Result } from './errors.js';
 import type {
   LogLine,
   LogsRequest,
+  PrivilegedAnswerDto,
   ProgressDto,
   Settings,
   SettingsPatch,
@@ -35,6 +36,12 @@ export interface DliteApi {
   openTerminal: () => Promise<Result<void>>;
   /** Sets the guest clock from the host's. */
   syncClock: () => Promise<Result<void>>;
+  /**
+   * Answers the pending {@link PrivilegedRequestDto} (in `status().hostIntegration.pending`).
+   * `continue` asks for the password in one elevation; the start goes on either way. Answering a
+   * request that is no longer pending is an `invalid-argument` error.
+   */
+  answerPrivileged: (answer: PrivilegedAnswerDto) => Promise<Result<void>>;
   /** Fetches the DhyveOS release index and compares it with what is installed. Changes nothing. */
   checkForUpdate: () => Promise<Result<UpdateInfo>>;
   /**

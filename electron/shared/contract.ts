@@ -27,6 +27,11 @@ export const INVOKE = {
   logs: { channel: 'dlite:logs:read', method: 'POST', path: '/v1/logs' },
   openTerminal: { channel: 'dlite:terminal:open', method: 'POST', path: '/v1/terminal' },
   syncClock: { channel: 'dlite:vm:sync-clock', method: 'POST', path: '/v1/vm/sync-clock' },
+  answerPrivileged: {
+    channel: 'dlite:host:answer-privileged',
+    method: 'POST',
+    path: '/v1/host/privileged-answer',
+  },
   checkForUpdate: { channel: 'dlite:update:check', method: 'GET', path: '/v1/update' },
   applyUpdate: { channel: 'dlite:update:apply', method: 'POST', path: '/v1/update' },
   rollbackUpdate: { channel: 'dlite:update:rollback', method: 'POST', path: '/v1/update/rollback' },

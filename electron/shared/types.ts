@@ -59,6 +59,56 @@ export interface VmStatus {
   readonly hostPid: number | null;
   /** The guest OS versions (DhyveOS). */
   readonly os: OsVersions;
+  /** System-file changes waiting for the user's answer, and what does not work without them. */
+  readonly hostIntegration: HostIntegrationDto;
+}
+
+/** One change to a system file, as the explanation shows it. */
+export interface PrivilegedChangeDto {
+  /** The file (or link) that changes, e.g. `/etc/hosts`. */
+  readonly file: string;
+  /** What changes, e.g. `add "192.168.64.3 local.docker"`. */
+  readonly action: string;
+  /** Why, in plain words. */
+  readonly why: string;
+}
+
+/**
+ * A batch of system-file changes a start needs, explained once. Pushed in {@link VmStatus} (the
+ * app shows it in a small window, the CLI prints it); answered with `answerPrivileged`. When nobody
+ * answers by `expiresAt`, the start goes on as if the answer were `not-now`.
+ */
+export interface PrivilegedRequestDto {
+  readonly id: string;
+  /** One line, e.g. "Dlite needs your password to change 2 system files". */
+  readonly title: string;
+  readonly changes: readonly PrivilegedChangeDto[];
+  /** What will not work if the user says no, one line each. */
+  readonly ifDeclined: readonly string[];
+  /** ISO 8601 */
+  readonly expiresAt: string;
+}
+
+export const PRIVILEGED_ANSWERS = ['continue', 'not-now', 'never'] as const;
+/** `continue`: ask for the password now; `not-now`: skip this start; `never`: skip and stop asking. */
+export type PrivilegedAnswer = (typeof PRIVILEGED_ANSWERS)[number];
+
+export interface PrivilegedAnswerDto {
+  /** The {@link PrivilegedRequestDto.id} answered. */
+  readonly id: string;
+  readonly answer: PrivilegedAnswer;
+}
+
+/** A feature that does not work because a system-file change was not made (or failed). */
+export interface DegradedFeatureDto {
+  readonly feature: 'hostname' | 'share' | 'docker-socket-link' | 'hypervisor-setup';
+  /** One line: what does not work and what to use instead. */
+  readonly message: string;
+}
+
+export interface HostIntegrationDto {
+  readonly pending: PrivilegedRequestDto | null;
+  readonly degraded: readonly DegradedFeatureDto[];
 }
 
 export interface OsVersions {
@@ -135,7 +185,21 @@ export interface Settings {
   readonly os_channel_url: string;
   /** `latest`, or the DhyveOS version updates install (pinned). */
   readonly os_version: string;
+  /** Link `/var/run/docker.sock` to this home's docker.sock (for tools that ignore contexts). */
+  readonly docker_socket_link: boolean;
+  /**
+   * `ask`: explain and ask once per start before changing system files (hosts, exports, the
+   * docker.sock link, xhyve's root set-up); `never`: make no such change and say what does not work.
+   */
+  readonly privileged_changes: PrivilegedChangesSetting;
+  /** Absolute path of the xhyve binary; '' looks it up (app bundle, PATH, Homebrew). */
+  readonly xhyve_binary: string;
+  /** Absolute path of the vfkit binary; '' looks it up (app bundle, PATH, Homebrew). */
+  readonly vfkit_binary: string;
 }
+
+export const PRIVILEGED_CHANGES = ['ask', 'never'] as const;
+export type PrivilegedChangesSetting = (typeof PRIVILEGED_CHANGES)[number];
 
 export type SettingsKey = Exclude<keyof Settings, 'schema_version' | 'uuid'>;
 

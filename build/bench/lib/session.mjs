@@ -26,6 +26,8 @@ export async function createSession({ cpus = 2, memoryGiB = 2, diskGiB = 16 } = 
     DOCKER_CONFIG: path.join(tmp, 'docker-config'),
     DOCKER_HOST: `unix://${home}/run/docker.sock`,
     DOCKER_CLI_HINTS: 'false',
+    // Throwaway VMs leave the machine's /etc/hosts alone.
+    DLITE_HOST_INTEGRATION: 'off',
   };
   return new Session({ tmp, home, share, env, cpus, memoryGiB, diskGiB });
 }

@@ -2,9 +2,15 @@
  * dlite-mux: the guest end of the Docker socket transport (see PROTOCOL.md).
  *
  * Multiplexes connections to the engine's unix socket over one byte stream:
- * the virtio-serial port named io.dlite.docker, or (for tests) a unix socket.
+ * the virtio-serial port named io.dlite.docker (QEMU), one connection to a
+ * vsock port it listens on (vfkit), or (for tests) a unix socket.
  *
- *   dlite-mux [--port PATH] [--target PATH]
+ *   dlite-mux [--port PATH | --vsock-port N | --listen PATH] [--target PATH]
+ *
+ * --vsock-port N listens on vsock port N (any CID); --listen PATH does the same
+ * on a unix socket (the test suite's stand-in for the vsock device). In both,
+ * one host connection is served at a time; a new one replaces it (the host
+ * reconnected), and when it ends the agent waits for the next.
  *
  * One thread, poll(2) over the port and every connection, non-blocking I/O.
  * Each connection buffers at most what the host's credit allows (256 KiB);
@@ -27,6 +33,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/vm_sockets.h>
 
 #define T_HELLO 1
 #define T_OPEN 2
@@ -85,6 +92,7 @@ static const char *target = "/var/run/docker.sock";
 static const char *port_path;
 static int port_fd = -1;
 static int port_is_sock;
+static int listen_fd = -1; /* --vsock-port / --listen: the host connects to us */
 
 enum { S_SYNC, S_RUN, S_WAIT_HOST };
 static int state;
@@ -542,7 +550,12 @@ static void host_gone(void) {
   close_all();
   in_len = 0;
   pq_off = pq_len = 0;
-  if (port_is_sock) exit(0);
+  if (listen_fd >= 0) {
+    close(port_fd);
+    port_fd = -1;
+  } else if (port_is_sock) {
+    exit(0);
+  }
   state = S_WAIT_HOST;
 }
 
@@ -626,23 +639,75 @@ static void wait_host(void) {
   }
 }
 
+/* Listens on vsock port `vport` (any CID), or on the unix socket `path`. */
+static void open_listener(long vport, const char *path) {
+  if (path) {
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path));
+    unlink(path);
+    listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_fd < 0) fatal("socket");
+    if (bind(listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0) fatal(path);
+  } else {
+    struct sockaddr_vm sv;
+    memset(&sv, 0, sizeof sv);
+    sv.svm_family = AF_VSOCK;
+    sv.svm_cid = VMADDR_CID_ANY;
+    sv.svm_port = (unsigned)vport;
+    listen_fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_fd < 0) fatal("vsock socket");
+    if (bind(listen_fd, (struct sockaddr *)&sv, sizeof sv) < 0) fatal("vsock bind");
+  }
+  if (listen(listen_fd, 4) < 0) fatal("listen");
+  port_is_sock = 1;
+}
+
+/* Takes the next host connection from the listener; -1 when there is none (non-blocking). */
+static int accept_host(int block) {
+  if (block) {
+    struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+    while (poll(&p, 1, -1) < 0)
+      if (errno != EINTR) fatal("poll");
+  }
+  int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+    fatal("accept");
+  return fd;
+}
+
 static void usage(void) {
-  fprintf(stderr, "usage: dlite-mux [--port PATH] [--target PATH]\n");
+  fprintf(stderr, "usage: dlite-mux [--port PATH | --vsock-port N | --listen PATH] [--target PATH]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
+  long vport = -1;
+  const char *listen_path = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) port_path = argv[++i];
     else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc) target = argv[++i];
-    else usage();
+    else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) listen_path = argv[++i];
+    else if (strcmp(argv[i], "--vsock-port") == 0 && i + 1 < argc) {
+      char *end;
+      vport = strtol(argv[++i], &end, 10);
+      if (*end || vport < 1 || vport > 0x7fffffffL) usage();
+    } else usage();
+  }
+  if ((port_path != NULL) + (listen_path != NULL) + (vport > 0) > 1) usage();
+  if (listen_path && strlen(listen_path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+    logmsg("dlite-mux: listen path too long: %s", listen_path);
+    return 2;
   }
   if (strlen(target) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
     logmsg("dlite-mux: target path too long: %s", target);
     return 2;
   }
   static char found[300];
-  if (!port_path) {
+  if (listen_path || vport > 0) {
+    /* the host connects to us */
+  } else if (!port_path) {
     if (find_port(found, sizeof found) < 0) {
       logmsg("dlite-mux: no virtio-serial port named io.dlite.docker");
       return 1;
@@ -670,14 +735,23 @@ int main(int argc, char **argv) {
   }
   nfree = MAX_CONNS;
 
-  open_port();
-  start_session();
+  if (listen_path || vport > 0) {
+    open_listener(vport, listen_path);
+    state = S_WAIT_HOST;
+  } else {
+    open_port();
+    start_session();
+  }
 
-  static struct pollfd pfd[MAX_CONNS + 1];
-  static int pslot[MAX_CONNS + 1];
+  static struct pollfd pfd[MAX_CONNS + 2];
+  static int pslot[MAX_CONNS + 2];
   for (;;) {
     if (state == S_WAIT_HOST) {
-      wait_host();
+      if (listen_fd >= 0) {
+        while ((port_fd = accept_host(1)) < 0) {}
+      } else {
+        wait_host();
+      }
       start_session();
     }
     pq_flush();
@@ -699,6 +773,13 @@ int main(int argc, char **argv) {
       pfd[n].events = ev;
       pslot[n++] = active[i];
     }
+    int li = -1; /* a new host connection replaces this session */
+    if (listen_fd >= 0) {
+      li = n;
+      pfd[n].fd = listen_fd;
+      pfd[n].events = POLLIN;
+      pslot[n++] = -1;
+    }
 
     int r = poll(pfd, (nfds_t)n, npending ? CONNECT_RETRY_MS : -1);
     if (r < 0) {
@@ -708,7 +789,7 @@ int main(int argc, char **argv) {
 
     for (int i = 1; i < n; i++) {
       short re = pfd[i].revents;
-      if (!re) continue;
+      if (!re || i == li) continue;
       struct conn *c = &conns[pslot[i]];
       if (re & (POLLHUP | POLLERR)) c->hup = 1;
       if ((re & (POLLOUT | POLLERR | POLLHUP)) && c->out_len && write_target(c) < 0) continue;
@@ -721,6 +802,16 @@ int main(int argc, char **argv) {
       }
     }
     if (npending) retry_pending();
+    if (li >= 0 && (pfd[li].revents & POLLIN)) {
+      int fd = accept_host(0);
+      if (fd >= 0) {
+        logmsg("dlite-mux: a new host connection replaces the current one");
+        host_gone();
+        port_fd = fd;
+        start_session();
+        continue;
+      }
+    }
 
     if (pfd[0].revents & POLLOUT) pq_flush();
     if (state == S_WAIT_HOST) continue;

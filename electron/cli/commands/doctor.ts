@@ -3,6 +3,8 @@ import { statfs } from 'node:fs/promises';
 import type { Result } from '../../shared/errors.js';
 import type { Settings, VmStatus } from '../../shared/types.js';
 import { DockerApi } from '../../core/docker-api/docker-api.js';
+import { appResourcesDir } from '../../core/drivers/binary-lookup.js';
+import { macDriverChecks } from '../../core/drivers/mac-checks.js';
 import { availableDrivers, selectDriver } from '../../core/drivers/registry.js';
 import { detectAccelerator } from '../../core/drivers/qemu/accel.js';
 import { resolveQemuBinary } from '../../core/drivers/qemu/binary.js';
@@ -59,12 +61,15 @@ async function current(
   }));
 }
 
+const HOST = { platform: process.platform, arch: process.arch };
+
 /** The hypervisor the settings select here, found the way its driver finds it. */
-async function hypervisorChecks(ctx: CliContext, setting: VmStatus['hypervisor'] | 'auto'): Promise<Check[]> {
-  const host = { platform: process.platform, arch: process.arch };
-  const name = selectDriver(setting ?? 'auto', host, availableDrivers(host, ctx.io.env));
+async function hypervisorChecks(ctx: CliContext, settings: Settings | null): Promise<Check[]> {
+  const name = selectDriver(settings?.hypervisor ?? 'auto', HOST, availableDrivers(HOST, ctx.io.env));
   if (name !== 'qemu') {
-    return [{ name: 'hypervisor', level: 'ok', detail: `${name} (its driver checks it when the VM starts)` }];
+    const resourcesDir = appResourcesDir(ctx.io.env['DLITE_CLI_ENTRY'] ?? process.argv[1]);
+    const binaries = settings ?? { xhyve_binary: '', vfkit_binary: '' };
+    return macDriverChecks(name, binaries, { host: HOST, env: ctx.io.env, resourcesDir });
   }
   let binary = '';
   return [
@@ -93,14 +98,21 @@ export async function doctorCommand(cmd: ParsedCommand, ctx: CliContext): Promis
         }
       : { name: 'settings', level: 'fail', detail: settings.error.message },
     // An unusable file is the settings check's failure; a usable one may still not fit this machine.
-    ...(settings.ok ? s.problems : []).map((p): Check => ({
+    // The hypervisor check below says what is wrong with the hypervisor, once.
+    ...(settings.ok ? s.problems.filter((p) => p.field !== 'hypervisor') : []).map((p): Check => ({
       name: `setting ${p.field}`,
       level: p.severity === 'error' ? 'fail' : 'warn',
       detail: p.message,
     })),
-    ...(await hypervisorChecks(ctx, settings.ok ? settings.value.hypervisor : 'auto')),
+    ...(await hypervisorChecks(ctx, settings.ok ? settings.value : null)),
   ];
-  if (process.platform === 'darwin') {
+  const hypervisor = selectDriver(
+    settings.ok ? settings.value.hypervisor : 'auto',
+    HOST,
+    availableDrivers(HOST, ctx.io.env),
+  );
+  // xhyve and vfkit report kern.hv_support in their own checks.
+  if (process.platform === 'darwin' && hypervisor === 'qemu') {
     checks.push(
       await check('kern.hv_support', async () => {
         const v = (await run('sysctl', ['-n', 'kern.hv_support'], { timeoutMs: 5_000 })).stdout.trim();

@@ -1,6 +1,9 @@
+import { homedir } from 'node:os';
+
 import { claimHomeEntries } from '../../core/home.js';
 import { HOME_ENTRIES } from '../../core/host/host-supervisor.js';
 import { settingsAccess } from '../../core/host/compose.js';
+import { installLaunchAgent, launchAgentLabel } from '../../core/launchd/launch-agent.js';
 import { installOs } from '../../core/os-image/install-os.js';
 import { isReleaseVersion } from '../../core/os-image/version.js';
 import { hostArch } from '../../core/platform.js';
@@ -64,6 +67,12 @@ export async function installCommand(cmd: ParsedCommand, ctx: CliContext): Promi
     );
   }
   const osDir = (cmd.options['os-dir'] ?? cmd.options['os-image']) as string | undefined;
+  const agent = cmd.options['launch-agent'] === true;
+  if (agent && process.platform !== 'darwin') {
+    throw new UsageError(
+      `${ctx.self} install: --launch-agent writes a launchd login agent, which exists only on macOS`,
+    );
+  }
   const patch = overrides(cmd);
   const step = (n: number, text: string): void => io.err(`[${n}/4] ${text}`);
   await endIdleDaemon(ctx);
@@ -103,5 +112,14 @@ export async function installCommand(cmd: ParsedCommand, ctx: CliContext): Promi
     `Dlite is installed in ${paths.home}: ${settings.cpu_count} CPU, ${settings.memory} GiB memory, ${settings.disk_size} GiB disk, ` +
       `DhyveOS ${os.version} (${origin}). Run '${ctx.self} start'.`,
   );
+  if (agent) {
+    const entry = io.env['DLITE_CLI_ENTRY'] ?? process.argv[1] ?? '';
+    const file = await installLaunchAgent({
+      label: launchAgentLabel(paths.home, io.env['HOME'] ?? homedir()),
+      program: [process.execPath, entry],
+      paths,
+    });
+    io.out(`The Dlite daemon now starts at login (${file}); '${ctx.self} uninstall' removes it.`);
+  }
   return 0;
 }

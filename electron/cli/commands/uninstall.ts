@@ -1,10 +1,17 @@
 import { readdir, rm, rmdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 
 import { removeDockerContext } from '../../core/docker-context/docker-context.js';
 import { readHomeManifest } from '../../core/home.js';
+import { settingsAccess } from '../../core/host/compose.js';
 import { readHostRecord } from '../../core/host/host-lock.js';
+import { helperCommandFor } from '../../core/integration/compose.js';
+import { removeHostIntegration } from '../../core/integration/removal.js';
+import { createSystemRunner } from '../../core/integration/runner.js';
+import { sudoPromptExec } from '../../core/integration/sudo-prompt.js';
+import { launchAgentLabel, removeLaunchAgent } from '../../core/launchd/launch-agent.js';
 import type { DlitePaths } from '../../core/paths.js';
 import { isAlive, killProcess, processCommandLine, readPidfile } from '../../core/vm/pidfile.js';
 import { CliError, UsageError, unwrap, using, type CliContext } from '../context.js';
@@ -70,7 +77,22 @@ export async function uninstallCommand(cmd: ParsedCommand, ctx: CliContext): Pro
     io.err('Nothing was removed.');
     return 1;
   }
+  const access = settingsAccess(paths, io.env);
+  const uuid = await access.repo
+    .inspect(await access.context())
+    .then((r) => r.settings.uuid)
+    .catch(() => null);
   await stopEverything(ctx);
+  if (process.platform === 'darwin') {
+    const label = launchAgentLabel(paths.home, io.env['HOME'] ?? homedir());
+    if (await removeLaunchAgent(label)) io.err(`Removed the login agent ${label}.`);
+  }
+  if (uuid !== null) {
+    const runner = createSystemRunner(helperCommandFor(io.env), sudoPromptExec);
+    const host = await removeHostIntegration(uuid, paths.dockerSocket, runner);
+    for (const line of host.removed) io.err(`Removed: ${line}`);
+    if (host.problem) io.err(`warning: ${host.problem}`);
+  }
   const context = await removeDockerContext({ name: paths.dockerContext, socketPath: paths.dockerSocket });
   if (context.warning) io.err(`warning: ${context.warning}`);
   if (context.status === 'foreign') {

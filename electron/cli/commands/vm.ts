@@ -3,6 +3,7 @@ import type { Result } from '../../shared/errors.js';
 import type { VmStatus } from '../../shared/types.js';
 import { CliError, unwrap, using, type CliContext } from '../context.js';
 import type { ParsedCommand } from '../parse.js';
+import { answerPrivilegedRequests, formatDegraded } from '../privileged-prompt.js';
 import { createProgressView } from '../progress.js';
 import { formatStatus, isHealthy } from '../status-text.js';
 
@@ -14,12 +15,14 @@ async function lifecycle(
   return using(await ctx.host(), async (api) => {
     const view = createProgressView(ctx.io);
     const off = api.onProgress((p) => view.update(p));
+    const offQuestions = answerPrivilegedRequests(api, ctx.io, { beforeAsking: () => view.done() });
     try {
       // Give the event stream a moment to attach so the first steps are shown.
       await new Promise((r) => setTimeout(r, 50));
       return unwrap(await call(api));
     } finally {
       off();
+      offQuestions();
       view.done();
     }
   });
@@ -30,6 +33,7 @@ function describeRunning(s: VmStatus, ctx: CliContext): string[] {
     `Dlite is running (${s.hypervisor ?? 'vm'}, ${s.cpus} CPU, ${s.memoryGiB} GiB).`,
     `Docker: ${s.dockerEndpoint ?? '—'}`,
     `Use it from this shell: eval "$(${ctx.self} env)"  (or: docker context use ${ctx.paths.dockerContext})`,
+    ...formatDegraded(s.hostIntegration.degraded),
   ];
 }
 

@@ -21,8 +21,13 @@ import {
 } from './mux-frames.js';
 
 export interface MuxForwarderOptions {
-  /** The hypervisor's unix socket for the guest's `io.dlite.docker` port. */
+  /**
+   * The hypervisor's unix socket for the guest's Docker port: QEMU's end of the `io.dlite.docker`
+   * virtio-serial port, or vfkit's vsock socket (each connection is dialled into guest vsock 2375).
+   */
   readonly channel: string;
+  /** Which kind of port `channel` is, for messages (default `virtio-serial`). */
+  readonly kind?: 'virtio-serial' | 'vsock';
   readonly paths: Pick<DlitePaths, 'dockerSocket' | 'runDir'>;
   /** How long start() waits for the agent's HELLO / HELLO_ACK, ms (default 15 s). */
   readonly handshakeTimeoutMs?: number;
@@ -132,7 +137,7 @@ export class MuxForwarder extends ForwardBase implements DockerForward {
       if (left <= 0) {
         throw new DliteError(
           'docker-unreachable',
-          `The VM's Docker port did not answer within ${Math.round((this.options.handshakeTimeoutMs ?? 15_000) / 1000)} s${last ? ` (${last})` : ''}`,
+          `The VM's Docker port (${this.options.kind ?? 'virtio-serial'}) did not answer within ${Math.round((this.options.handshakeTimeoutMs ?? 15_000) / 1000)} s${last ? ` (${last})` : ''}`,
         );
       }
       try {

@@ -43,10 +43,23 @@ export interface DriverFeatures {
   readonly arches: readonly GuestArch[];
   /**
    * The guest's Docker port (build/os/mux/PROTOCOL.md) this hypervisor offers: a virtio-serial
-   * or vsock channel served on the host socket {@link HypervisorDriver.dockerPort} answers, or
-   * `none` (docker.sock is then forwarded over SSH).
+   * (QEMU) or vsock (vfkit) channel served on the host socket {@link HypervisorDriver.dockerPort}
+   * answers, or `none` (xhyve: docker.sock is then forwarded over SSH).
    */
   readonly dockerPort: 'virtio-serial' | 'vsock' | 'none';
+}
+
+/**
+ * A change as root a driver needs before it can boot (xhyve: its root-owned launcher), carried out
+ * by the privileged helper in the start's one explained batch. `op`/`args` are a helper operation.
+ */
+export interface RootSetupStep {
+  readonly op: 'xhyve-install';
+  readonly args: readonly string[];
+  /** The files it writes, for the explanation. */
+  readonly files: readonly string[];
+  /** Why, in plain words. */
+  readonly why: string;
 }
 
 export interface DriverInfo {
@@ -62,6 +75,8 @@ export interface ExitInfo {
   readonly clean: boolean;
   /** Last lines of the hypervisor's stderr. */
   readonly stderrTail: readonly string[];
+  /** One line saying what the exit means, when the driver can tell (e.g. xhyve's exit 1). */
+  readonly reason?: string;
 }
 
 export interface RunningVm {
@@ -136,4 +151,6 @@ export interface HypervisorDriver {
   adopt?(pid: number): Promise<RunningVm | null>;
   /** Let go of the VM without stopping it (closes control connections) so another supervisor can adopt it. */
   detach?(): Promise<void>;
+  /** Root set-up this driver still needs before it can boot; empty when done or not needed. */
+  rootSetup?(cfg: VmConfig): Promise<readonly RootSetupStep[]>;
 }

@@ -1,10 +1,14 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 
 import type { HypervisorName, HypervisorSetting } from '../../shared/types.js';
 import type { DlitePaths } from '../paths.js';
+import { HOMEBREW_BIN_DIRS } from './binary-lookup.js';
 import { DriverError, type HypervisorDriver } from './driver.js';
 import { QemuDriver, type QemuDriverOptions } from './qemu/qemu-driver.js';
+import { VfkitDriver, type VfkitDriverOptions } from './vfkit/vfkit-driver.js';
+import { XHYVE_ROOT_BINARY } from './xhyve/launcher.js';
+import { XhyveDriver, type XhyveDriverOptions } from './xhyve/xhyve-driver.js';
 
 /** The host a driver is chosen for (`process.platform`, `process.arch`). */
 export interface HostInfo {
@@ -12,8 +16,15 @@ export interface HostInfo {
   readonly arch: string;
 }
 
-/** Options passed through to the driver constructor. */
-export type DriverOptions = QemuDriverOptions;
+/**
+ * Options passed through to the driver constructor. `binaries` carries the `xhyve_binary` and
+ * `vfkit_binary` settings to the driver they belong to.
+ */
+export type DriverOptions = QemuDriverOptions &
+  Omit<XhyveDriverOptions, 'binary'> &
+  Omit<VfkitDriverOptions, 'binary'> & {
+    readonly binaries?: { readonly xhyve?: string; readonly vfkit?: string };
+  };
 
 /** One driver this build knows. Add xhyve/vfkit here as entries; nothing else changes. */
 export interface DriverEntry {
@@ -25,7 +36,9 @@ export interface DriverEntry {
 
 /** `auto` preference per host, best first (DESIGN.md "Drivers"): the first installed one wins. */
 export function autoPreference(host: HostInfo): readonly HypervisorName[] {
-  if (host.platform === 'darwin') return host.arch === 'arm64' ? ['vfkit', 'qemu'] : ['xhyve', 'qemu'];
+  if (host.platform === 'darwin') {
+    return host.arch === 'arm64' ? ['vfkit', 'qemu'] : ['xhyve', 'vfkit', 'qemu'];
+  }
   return ['qemu'];
 }
 
@@ -36,7 +49,41 @@ const ENTRIES: readonly DriverEntry[] = [
     installed: () => true,
     create: (paths, opts) => new QemuDriver(paths, opts),
   },
+  {
+    name: 'xhyve',
+    // Intel Macs only; installed = found where the driver looks, or already set up as root.
+    installed: (host, env) =>
+      host.platform === 'darwin' &&
+      host.arch !== 'arm64' &&
+      (binaryOnPath('xhyve', withHomebrew(env)) || existsSync(XHYVE_ROOT_BINARY)),
+    create: (paths, opts) => new XhyveDriver(paths, { ...opts, binary: opts.binaries?.xhyve ?? '' }),
+  },
+  {
+    name: 'vfkit',
+    installed: (host, env) => host.platform === 'darwin' && binaryOnPath('vfkit', withHomebrew(env)),
+    create: (paths, opts) => new VfkitDriver(paths, { ...opts, binary: opts.binaries?.vfkit ?? '' }),
+  },
 ];
+
+/** `env` with the Homebrew prefixes appended to PATH (GUI apps start with a minimal PATH). */
+function withHomebrew(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, PATH: [env['PATH'] ?? '', ...HOMEBREW_BIN_DIRS].filter(Boolean).join(path.delimiter) };
+}
+
+/**
+ * Why driver `name` can never run on `host` (one line naming the fix), or null. Pure. xhyve needs an
+ * Intel Mac, vfkit a Mac; QEMU runs anywhere (its own checks explain a missing binary).
+ */
+export function hostProblem(name: HypervisorName, host: HostInfo): string | null {
+  const where = host.platform === 'darwin' ? `this Mac (${host.arch})` : `this machine (${host.platform})`;
+  if (name === 'xhyve' && (host.platform !== 'darwin' || host.arch === 'arm64')) {
+    return `xhyve runs only on Intel Macs, not on ${where}: dlite config set hypervisor auto`;
+  }
+  if (name === 'vfkit' && host.platform !== 'darwin') {
+    return `vfkit runs only on macOS 13 or later, not on ${where}: dlite config set hypervisor auto`;
+  }
+  return null;
+}
 
 /** The drivers this build contains. */
 export function registeredDrivers(): readonly HypervisorName[] {
@@ -54,7 +101,8 @@ export function availableDrivers(
 
 /**
  * The driver to use: an explicit setting as is; `auto` → the first of {@link autoPreference} that is
- * in `available` (vfkit on Apple Silicon, xhyve on Intel Macs where installed, else QEMU; QEMU on Linux).
+ * in `available` (vfkit on Apple Silicon; on Intel Macs xhyve where installed, else vfkit; QEMU on
+ * Linux and as the last resort).
  */
 export function selectDriver(
   setting: HypervisorSetting,

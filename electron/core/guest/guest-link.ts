@@ -63,6 +63,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
     if (portKind !== 'none' && portSocket !== undefined) {
       const mux = new MuxForwarder({
         channel: portSocket,
+        kind: portKind,
         paths: o.paths,
         handshakeTimeoutMs: o.dockerPortHandshakeMs ?? 15_000,
         log,

@@ -1,9 +1,12 @@
 import type { Settings, SettingsProblem } from '../../shared/types.js';
 import { buildKernelCmdline, isGuestConsole } from '../boot/cmdline.js';
-import type { GuestArch, HypervisorDriver, VmConfig } from '../drivers/driver.js';
-import { availableDrivers, createDriver, selectDriver } from '../drivers/registry.js';
+import { appResourcesDir } from '../drivers/binary-lookup.js';
+import { DriverError, type GuestArch, type HypervisorDriver, type VmConfig } from '../drivers/driver.js';
+import { availableDrivers, createDriver, hostProblem, selectDriver } from '../drivers/registry.js';
+import { readVmnetSubnet } from '../drivers/vmnet/subnet.js';
 import { tailFile } from '../fs/tail.js';
 import { createGuestLink } from '../guest/guest-link.js';
+import { createHostIntegration } from '../integration/compose.js';
 import type { Logger } from '../log/logger.js';
 import { imageSourceCandidates, installFromCandidates } from '../os-image/local-install.js';
 import { OsImageError } from '../os-image/manifest.js';
@@ -50,6 +53,10 @@ export async function prepareVm(
       `${image.dir}/manifest.json: boot.console ${JSON.stringify(console)} is not a console Dlite knows (ttyS0, hvc0, ttyAMA0)`,
     );
   }
+  const shareType = driver.info.features.shareType;
+  // NFS (xhyve): the guest mounts <host's vmnet address>:<share>; the export is host integration's.
+  const source =
+    shareType === 'nfs' ? `${(await readVmnetSubnet()).hostAddress}:${settings.share}` : SHARE_TAG;
   const cmdline = buildKernelCmdline({
     console,
     hostname: settings.hostname,
@@ -57,7 +64,7 @@ export async function prepareVm(
     sshPublicKey: key.publicKey,
     time: Math.floor(Date.now() / 1000),
     dockerTcp: settings.docker_tcp,
-    share: { type: driver.info.features.shareType, source: SHARE_TAG, mountPoint: settings.share },
+    share: { type: shareType, source, mountPoint: settings.share },
     dns: settings.dns,
   });
   return {
@@ -79,7 +86,8 @@ export async function prepareVm(
 /** The settings file of `paths`, with the checks of this machine (hypervisors installed included). */
 export function settingsAccess(paths: DlitePaths, env: NodeJS.ProcessEnv = process.env) {
   const repo = new SettingsRepository(paths);
-  const context = () => hostValidationContext(paths, availableDrivers(HOST, env));
+  const context = () =>
+    hostValidationContext(paths, availableDrivers(HOST, env), (name) => hostProblem(name, HOST));
   return {
     repo,
     context,
@@ -95,13 +103,30 @@ export function settingsAccess(paths: DlitePaths, env: NodeJS.ProcessEnv = proce
   };
 }
 
-/** The driver that `hypervisor` selects on this machine, for the home at `paths`. */
+/** The settings a driver is built from; null when they cannot be read (the automatic choice). */
+export type DriverSettings = Pick<Settings, 'hypervisor' | 'uuid' | 'xhyve_binary' | 'vfkit_binary'> | null;
+
+/**
+ * The driver the settings select on this machine, for the home at `paths`. Throws
+ * `driver-unavailable` in one line when that hypervisor can never run here (xhyve or vfkit off a Mac).
+ */
 export function driverFor(
   paths: DlitePaths,
-  hypervisor: Settings['hypervisor'],
+  settings: DriverSettings,
   env: NodeJS.ProcessEnv,
+  log?: (line: string) => void,
 ): HypervisorDriver {
-  return createDriver(selectDriver(hypervisor, HOST, availableDrivers(HOST, env)), paths);
+  const name = selectDriver(settings?.hypervisor ?? 'auto', HOST, availableDrivers(HOST, env));
+  const problem = hostProblem(name, HOST);
+  if (problem) throw new DriverError('driver-unavailable', problem);
+  return createDriver(name, paths, {
+    env,
+    ...(settings
+      ? { uuid: settings.uuid, binaries: { xhyve: settings.xhyve_binary, vfkit: settings.vfkit_binary } }
+      : {}),
+    resourcesDir: appResourcesDir(env['DLITE_CLI_ENTRY'] ?? process.argv[1]),
+    ...(log ? { log } : {}),
+  });
 }
 
 /** The real dependencies of a supervisor for the Dlite home at `paths`. */
@@ -128,7 +153,7 @@ export function composeSupervisorDeps(
       const r = await repo.update(patch, await context());
       return { settings: r.settings, changes: r.changes };
     },
-    createDriver: (settings) => driverFor(paths, settings.hypervisor, env),
+    createDriver: (settings) => driverFor(paths, settings, env, (line) => logger.info(line)),
     prepare: (settings, driver) => prepareVm(paths, settings, driver, env),
     lockDisk: () => acquireDiskLock(paths.diskLock, paths.disk),
     connectGuest: (endpoint, settings, driver) =>
@@ -141,11 +166,29 @@ export function composeSupervisorDeps(
         dockerTransport: env['DLITE_DOCKER_TRANSPORT'] === 'ssh' ? 'ssh' : 'auto',
       }),
     consoleTail: (n) => tailFile(paths.consoleLog, n),
+    ...(env['DLITE_HOST_INTEGRATION'] === 'off'
+      ? {}
+      : {
+          hostIntegration: createHostIntegration({
+            paths,
+            logger,
+            env,
+            saveSettings: async (patch) => {
+              await repo.update(patch, await context());
+            },
+          }),
+        }),
     orphanPid: async () => {
       // The driver knows its pidfile and checks the pid really is its hypervisor for this disk.
       // Settings that cannot be read still leave a VM to find: look with the automatic choice.
       const settings = await repo.inspect(await context()).catch(() => null);
-      const status = await driverFor(paths, settings?.settings.hypervisor ?? 'auto', env).inspect();
+      let driver: HypervisorDriver;
+      try {
+        driver = driverFor(paths, settings?.settings ?? null, env);
+      } catch {
+        return null; // a hypervisor that cannot run here left no VM behind
+      }
+      const status = await driver.inspect();
       // A broken (unresponsive) one is returned too: recovery adopts it or stops it.
       return status.state !== 'stopped' && status.pid !== null ? status.pid : null;
     },

@@ -41,8 +41,8 @@ export function readOffline(paths: DlitePaths, env: NodeJS.ProcessEnv = process.
         access.problems(),
         activeImages(paths, hostArch()).catch(() => null),
       ]);
-      const vm = await driverFor(paths, s?.hypervisor ?? 'auto', env)
-        .inspect()
+      const vm = await Promise.resolve()
+        .then(() => driverFor(paths, s, env).inspect())
         .catch(() => null);
       const orphan = vm !== null && vm.state !== 'stopped' && vm.pid !== null;
       return {
@@ -68,6 +68,7 @@ export function readOffline(paths: DlitePaths, env: NodeJS.ProcessEnv = process.
         problems,
         hostPid: null,
         os: { running: null, active: images?.active?.manifest.version ?? null },
+        hostIntegration: { pending: null, degraded: [] },
       };
     },
     getSettings: async () => {

@@ -114,6 +114,7 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
       if (!link) return err('vm-not-running', "The VM is not running: start it with 'dlite start'");
       return attempt(() => link.syncClock(), 'ssh-failed');
     },
+    answerPrivileged: (answer) => Promise.resolve(sup.answerPrivileged(answer)),
     checkForUpdate: () => updates.check(),
     applyUpdate: async (request) => {
       const r = await updates.apply(request);

@@ -4,8 +4,9 @@ import { SETTINGS_KEYS } from './schema.js';
 
 /**
  * Settings the supervisor applies to a running VM without a restart: registry mirrors (rewrite
- * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context` and the OS update settings
- * (host-side only; an update itself is used at the next start).
+ * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context`, the OS update settings and
+ * `privileged_changes` (host-side only; an update is used at the next start, and the latter takes
+ * effect at the next start's host-integration step).
  */
 export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'registry_mirrors',
@@ -13,6 +14,7 @@ export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'use_docker_context',
   'os_channel_url',
   'os_version',
+  'privileged_changes',
 ]);
 
 export interface SettingsChanges {

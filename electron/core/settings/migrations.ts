@@ -52,12 +52,20 @@ function v1ToV2(raw: RawSettings): void {
 }
 
 /**
- * Version 2 → 3: adds `os_channel_url` (the project's release index) and `os_version` (`latest`).
- * The original dlite's `-v/--os-version` was an install flag, never a key of config.json.
+ * Version 2 → 3: OS releases and host integration.
+ * - `os_channel_url` (the project's release index) and `os_version` (`latest`). The original
+ *   dlite's `-v/--os-version` was an install flag, never a key of config.json.
+ * - `docker_socket_link` off (replacing `/var/run/docker.sock` is opt-in), `privileged_changes: ask`
+ *   (system files change only after one explained prompt), and empty `xhyve_binary`/`vfkit_binary`
+ *   (look the binary up).
  */
 function v2ToV3(raw: RawSettings): void {
   setDefault(raw, 'os_channel_url', DEFAULT_OS_CHANNEL_URL);
   setDefault(raw, 'os_version', 'latest');
+  setDefault(raw, 'docker_socket_link', false);
+  setDefault(raw, 'privileged_changes', 'ask');
+  setDefault(raw, 'xhyve_binary', '');
+  setDefault(raw, 'vfkit_binary', '');
 }
 
 /**

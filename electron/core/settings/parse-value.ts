@@ -21,6 +21,10 @@ const KINDS: Record<SettingsKey, Kind> = {
   use_docker_context: 'boolean',
   os_channel_url: 'string',
   os_version: 'string',
+  docker_socket_link: 'boolean',
+  privileged_changes: 'string',
+  xhyve_binary: 'string',
+  vfkit_binary: 'string',
 };
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);

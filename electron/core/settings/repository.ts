@@ -47,6 +47,7 @@ function errno(e: unknown): string | undefined {
 export async function hostValidationContext(
   paths: Pick<DlitePaths, 'disk'>,
   availableHypervisors?: ValidationContext['availableHypervisors'],
+  hypervisorProblem?: ValidationContext['hypervisorProblem'],
 ): Promise<ValidationContext> {
   let currentDiskBytes: number | null = null;
   try {
@@ -58,6 +59,7 @@ export async function hostValidationContext(
     host: hostFacts(),
     currentDiskBytes,
     ...(availableHypervisors ? { availableHypervisors } : {}),
+    ...(hypervisorProblem ? { hypervisorProblem } : {}),
   };
 }
 

@@ -50,6 +50,10 @@ export const SETTINGS_FILE_KEYS = [
   'use_docker_context',
   'os_channel_url',
   'os_version',
+  'docker_socket_link',
+  'privileged_changes',
+  'xhyve_binary',
+  'vfkit_binary',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** The keys a user may change (`dlite config set`, the settings window): all but `uuid`/`schema_version`. */
@@ -108,6 +112,10 @@ export function defaultSettings(host: HostFacts): Settings {
     use_docker_context: false,
     os_channel_url: DEFAULT_OS_CHANNEL_URL,
     os_version: 'latest',
+    docker_socket_link: false,
+    privileged_changes: 'ask',
+    xhyve_binary: '',
+    vfkit_binary: '',
   };
 }
 

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import path from 'node:path';
 
-import { HYPERVISORS, type HypervisorName, type Settings } from '../../shared/types.js';
+import { HYPERVISORS, PRIVILEGED_CHANGES, type HypervisorName, type Settings } from '../../shared/types.js';
 import { isValidHostname, isValidUuid, shareMountProblem } from '../boot/guest-rules.js';
 import { isReleaseVersion } from '../os-image/version.js';
 
@@ -29,6 +30,11 @@ export interface ValidationContext {
   readonly pathExists?: (p: string) => boolean;
   /** Hypervisors installed on this machine; unchecked when absent. */
   readonly availableHypervisors?: ReadonlySet<HypervisorName>;
+  /**
+   * Why a hypervisor can never run on this machine (the driver registry's one-line reason, e.g.
+   * xhyve off an Intel Mac), or null; preferred over "not installed" when it applies.
+   */
+  readonly hypervisorProblem?: (name: HypervisorName) => string | null;
 }
 
 /**
@@ -84,6 +90,14 @@ function stringList(value: unknown, item: (s: string) => string | null): string 
 }
 
 export { isValidHostname } from '../boot/guest-rules.js';
+
+/** '' (look it up) or an absolute path without newlines; existence is the driver's check at start. */
+function binaryPath(v: unknown): string | null {
+  if (v === '') return null;
+  return typeof v === 'string' && path.isAbsolute(v) && !/[\n\r\0]/.test(v)
+    ? null
+    : `must be '' (look it up) or the absolute path of the binary, got ${JSON.stringify(v)}`;
+}
 
 function mirror(url: string): string | null {
   const rule = 'must be an http:// or https:// URL without credentials';
@@ -156,6 +170,13 @@ const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
     v === 'latest' || isReleaseVersion(v)
       ? null
       : `must be "latest" or a release version such as 0.2.0, got ${JSON.stringify(v)}`,
+  docker_socket_link: boolean,
+  privileged_changes: (v) =>
+    typeof v === 'string' && (PRIVILEGED_CHANGES as readonly string[]).includes(v)
+      ? null
+      : `must be one of ${PRIVILEGED_CHANGES.join(', ')}, got ${JSON.stringify(v)}`,
+  xhyve_binary: binaryPath,
+  vfkit_binary: binaryPath,
 };
 
 /** Whether a valid value fits this machine. A misfit is a problem, never a reason to drop the file. */
@@ -180,10 +201,14 @@ const HOST_CHECKS: { [K in keyof Settings]?: HostCheck<K> } = {
     (ctx.pathExists ?? isDirectory)(v)
       ? null
       : `${JSON.stringify(v)} is not an existing folder on ${machine(ctx.host)} (not mounted?)`,
-  hypervisor: (v, { availableHypervisors }) =>
-    v === 'auto' || availableHypervisors === undefined || availableHypervisors.has(v)
+  hypervisor: (v, { availableHypervisors, hypervisorProblem }) => {
+    if (v === 'auto') return null;
+    const never = hypervisorProblem?.(v) ?? null;
+    if (never !== null) return never;
+    return availableHypervisors === undefined || availableHypervisors.has(v)
       ? null
-      : `${v} is not available on this machine (available: ${[...availableHypervisors].join(', ') || 'none'})`,
+      : `${v} is not available on this machine (available: ${[...availableHypervisors].join(', ') || 'none'})`;
+  },
 };
 
 const KNOWN = new Set<string>(SETTINGS_FILE_KEYS);

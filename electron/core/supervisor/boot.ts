@@ -19,7 +19,9 @@ export const TIMEOUTS = {
 /** The VM process ended while the boot was under way. */
 export class VmExitedError extends Error {
   constructor(readonly info: ExitInfo) {
-    super(`The VM process exited during boot (${info.signal ?? `exit code ${String(info.code)}`})`);
+    super(
+      `The VM process exited during boot (${info.signal ?? `exit code ${String(info.code)}`})${info.reason ? `: ${info.reason}` : ''}`,
+    );
   }
 }
 

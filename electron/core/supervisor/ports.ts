@@ -1,5 +1,7 @@
 import type { DockerTransport, Settings, SettingsKey, SettingsProblem } from '../../shared/types.js';
 import type { HypervisorDriver, SshEndpoint, VmConfig } from '../drivers/driver.js';
+import type { IntegrationOutcome } from '../integration/host-integration.js';
+import type { PrivilegedQuestions } from '../integration/questions.js';
 import type { Logger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
 import type { SettingsChanges } from '../settings/diff.js';
@@ -24,6 +26,29 @@ export interface GuestLink {
   syncClock(): Promise<void>;
   /** Stops forwards and closes SSH connections. Idempotent. */
   close(): Promise<void>;
+}
+
+/** What host integration knows about the boot it works for. */
+export interface IntegrationContext {
+  readonly settings: Settings;
+  readonly driver: HypervisorDriver;
+  readonly cfg: VmConfig;
+  /** The VM's address, once known (phase `address`). */
+  readonly address: string | null;
+}
+
+/**
+ * Host integration (the hosts line, the NFS export, the docker.sock link, a hypervisor's root
+ * set-up): privileged, batched, explained once. `before-boot` does what is known before the VM
+ * runs; `address` follows up once the VM's address is known (vmnet), and is a no-op otherwise.
+ */
+export interface HostIntegrationPort {
+  readonly questions: PrivilegedQuestions;
+  integrate(
+    phase: 'before-boot' | 'address',
+    ctx: IntegrationContext,
+    signal: AbortSignal,
+  ): Promise<IntegrationOutcome>;
 }
 
 export interface DiskLock {
@@ -57,4 +82,8 @@ export interface SupervisorDeps {
   orphanPid(): Promise<number | null>;
   /** How the engine's health is checked while running (default ENGINE_HEALTH). */
   readonly engineHealth?: EngineHealthTiming;
+  /** Absent: the host's system files are never touched (tests; `DLITE_HOST_INTEGRATION=off`). */
+  readonly hostIntegration?: HostIntegrationPort;
+  /** Opens a terminal with an SSH shell (platform specific). */
+  openTerminal?(endpoint: SshEndpoint): Promise<void>;
 }

@@ -36,6 +36,7 @@ export function assertTransition(from: VmState, to: VmState): void {
 export const START_STEPS = [
   { step: 'validate', description: 'Checking settings and hypervisor' },
   { step: 'prepare', description: 'Preparing disk, SSH key and OS image' },
+  { step: 'host-integration', description: 'Checking /etc/hosts and other system files' },
   { step: 'boot', description: 'Booting the VM' },
   { step: 'wait-ssh', description: 'Waiting for SSH' },
   { step: 'forward-docker', description: 'Forwarding the Docker socket' },

@@ -1,6 +1,7 @@
 import type {
   DockerTransport,
   FailureDetails,
+  HostIntegrationDto,
   Settings,
   SettingsProblem,
   VmState,
@@ -44,6 +45,7 @@ export function describeVm(
   dockerSocket: string,
   problems: readonly SettingsProblem[] = [],
   osActive: string | null = null,
+  hostIntegration: HostIntegrationDto = { pending: null, degraded: [] },
 ): VmStatus {
   const s = boot?.settings ?? settings;
   const running = state === 'running' && boot !== null;
@@ -75,5 +77,6 @@ export function describeVm(
     problems,
     hostPid: process.pid,
     os: { running: boot?.osVersion ?? null, active: osActive ?? boot?.osVersion ?? null },
+    hostIntegration,
   };
 }

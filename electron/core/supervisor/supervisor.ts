@@ -1,6 +1,7 @@
 import type { Result } from '../../shared/errors.js';
 import { err, ok } from '../../shared/errors.js';
 import type {
+  DegradedFeatureDto,
   FailureDetails,
   ProgressDto,
   Settings,
@@ -49,9 +50,12 @@ export class Supervisor {
   private readonly autoRestart: AutoRestarter;
   private readonly stateListeners = new Set<(s: VmStatus) => void>();
   private readonly progressListeners = new Set<(p: ProgressDto) => void>();
+  /** What does not work because a system-file change was not made (set by host integration). */
+  private degraded: readonly DegradedFeatureDto[] = [];
 
   constructor(private readonly deps: SupervisorDeps) {
     this.autoRestart = new AutoRestarter(deps.logger, () => void this.start());
+    deps.hostIntegration?.questions.onChange(() => this.emitState());
   }
 
   /** The current status; its settings problems are those found last (see {@link refreshStatus}). */
@@ -64,6 +68,7 @@ export class Supervisor {
       this.deps.paths.dockerSocket,
       this.problems,
       this.osActive,
+      { pending: this.deps.hostIntegration?.questions.pending() ?? null, degraded: this.degraded },
     );
   }
 
@@ -80,6 +85,28 @@ export class Supervisor {
     if (version === this.osActive) return;
     this.osActive = version;
     this.emitState();
+  }
+
+  /** Answers the pending system-file question (see DliteApi.answerPrivileged). */
+  answerPrivileged(answer: unknown): Result<void> {
+    const questions = this.deps.hostIntegration?.questions;
+    if (!questions) return err('invalid-argument', 'id: no question is waiting');
+    return questions.answer(answer);
+  }
+
+  /** Runs one host-integration phase; its findings replace the previous ones of the same features. */
+  private async integrateHost(
+    phase: 'before-boot' | 'address',
+    ctx: Parameters<NonNullable<SupervisorDeps['hostIntegration']>['integrate']>[1],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const hi = this.deps.hostIntegration;
+    if (!hi) return;
+    const outcome = await hi.integrate(phase, ctx, signal);
+    const kept = phase === 'before-boot' ? [] : this.degraded.filter((d) => d.feature !== 'hostname');
+    this.degraded = [...kept, ...outcome.degraded];
+    for (const d of outcome.degraded) this.deps.logger.warn(`not available: ${d.message}`);
+    if (outcome.applied.length > 0 || outcome.degraded.length > 0) this.emitState();
   }
 
   onState(listener: (s: VmStatus) => void): () => void {
@@ -257,6 +284,10 @@ export class Supervisor {
       step = 'prepare';
       this.progress(step);
       const cfg: VmConfig = await this.deps.prepare(settings, driver, signal);
+      step = 'host-integration';
+      this.progress(step);
+      await this.integrateHost('before-boot', { settings, driver, cfg, address: null }, signal);
+      throwIfCancelled(signal);
       const osVersion = cfg.osVersion ?? null;
       await driver.validate(cfg);
       await driver.create(cfg);
@@ -275,6 +306,7 @@ export class Supervisor {
       step = 'wait-ssh';
       this.progress(step);
       boot.endpoint = await driver.sshEndpoint(TIMEOUTS.ssh, signal);
+      await this.integrateHost('address', { settings, driver, cfg, address: boot.endpoint.host }, signal);
       boot.link = this.deps.connectGuest(boot.endpoint, settings, driver);
       await boot.link.waitSsh(TIMEOUTS.ssh, signal);
       step = 'forward-docker';
@@ -412,7 +444,7 @@ export class Supervisor {
       const lastConsoleLines = await this.deps.consoleTail(20).catch(() => []);
       this.setState('error', {
         step: 'running',
-        message: `The VM stopped unexpectedly (${info.signal ?? `exit code ${String(info.code)}`})`,
+        message: `The VM stopped unexpectedly (${info.signal ?? `exit code ${String(info.code)}`})${info.reason ? `: ${info.reason}` : ''}`,
         lastConsoleLines,
       });
       // The latest settings: auto_restart applies live.

@@ -54,7 +54,11 @@ describe.each(['bash', 'zsh', 'fish'] as const)('dlite completion %s', (shell) =
     expect(complete(shell, 'dlite con')).toEqual(['config']);
     expect(complete(shell, 'dlite config ').sort()).toEqual(['get', 'set']);
     expect(complete(shell, 'dlite config get mem')).toEqual(['memory']);
-    expect(complete(shell, 'dlite -p work config set docker')).toEqual(['docker_args', 'docker_tcp']);
+    expect(complete(shell, 'dlite -p work config set docker').sort()).toEqual([
+      'docker_args',
+      'docker_socket_link',
+      'docker_tcp',
+    ]);
     expect(complete(shell, 'dlite env --shell f')).toEqual(['fish']);
     expect(complete(shell, 'dlite completion z')).toEqual(['zsh']);
     expect(complete(shell, 'dlite status --j')).toEqual(['--json']);

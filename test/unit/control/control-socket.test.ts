@@ -34,6 +34,10 @@ function recordingApi(): DliteApi & { calls: unknown[]; emitState(s: VmStatus): 
     logs: unsupported,
     openTerminal: unsupported,
     syncClock: unsupported,
+    answerPrivileged: (answer) => {
+      calls.push(answer);
+      return Promise.resolve(ok(undefined));
+    },
     checkForUpdate: unsupported,
     applyUpdate: unsupported,
     rollbackUpdate: unsupported,
@@ -79,6 +83,11 @@ describe('control socket', () => {
       expect(update.error).toMatchObject({ code: 'invalid-settings', details: { field: 'cpu_count' } });
     }
     expect(api.calls).toEqual([{ cpu_count: 99 }]);
+    expect(await client.answerPrivileged({ id: 'q1', answer: 'not-now' })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(api.calls.at(-1)).toEqual({ id: 'q1', answer: 'not-now' });
   });
 
   it('streams the current state first, then state events, and stops on unsubscribe', async () => {

@@ -281,7 +281,9 @@ describe('MuxForwarder', () => {
     silent.close();
     expect(e).toBeInstanceOf(DliteError);
     expect((e as DliteError).code).toBe('docker-unreachable');
-    expect((e as Error).message).toMatch(/^The VM's Docker port did not answer within 1 s \(no HELLO/);
+    expect((e as Error).message).toMatch(
+      /^The VM's Docker port \(virtio-serial\) did not answer within 1 s \(no HELLO/,
+    );
     expect(fwd.state).toBe('failed');
     await expect(stat(paths.dockerSocket)).rejects.toThrow(/ENOENT/);
   });

@@ -10,11 +10,14 @@ import {
   availableDrivers,
   binaryOnPath,
   createDriver,
+  hostProblem,
   registeredDrivers,
   selectDriver,
   type DriverEntry,
   type HostInfo,
 } from '../../../electron/core/drivers/registry.js';
+import { VfkitDriver } from '../../../electron/core/drivers/vfkit/vfkit-driver.js';
+import { XhyveDriver } from '../../../electron/core/drivers/xhyve/xhyve-driver.js';
 import { resolvePaths } from '../../../electron/core/paths.js';
 import type { HypervisorName, HypervisorSetting } from '../../../electron/shared/types.js';
 
@@ -29,7 +32,8 @@ describe('selectDriver', () => {
     ['auto on Apple Silicon', 'auto', macArm, all, 'vfkit'],
     ['auto on Apple Silicon without vfkit', 'auto', macArm, new Set(['qemu']), 'qemu'],
     ['auto on an Intel Mac with xhyve installed', 'auto', macIntel, all, 'xhyve'],
-    ['auto on an Intel Mac without xhyve', 'auto', macIntel, new Set(['qemu', 'vfkit']), 'qemu'],
+    ['auto on an Intel Mac without xhyve', 'auto', macIntel, new Set(['qemu', 'vfkit']), 'vfkit'],
+    ['auto on an Intel Mac with neither', 'auto', macIntel, new Set(['qemu']), 'qemu'],
     ['auto on Linux', 'auto', linux, all, 'qemu'],
     ['auto with nothing known', 'auto', linux, new Set(), 'qemu'],
     ['explicit xhyve wins', 'xhyve', linux, new Set(['qemu']), 'xhyve'],
@@ -38,10 +42,46 @@ describe('selectDriver', () => {
     expect(selectDriver(setting, host, available)).toBe(expected);
   });
 
-  it('defaults to what this build has: qemu on Linux', () => {
-    expect(registeredDrivers()).toEqual(['qemu']);
+  it('registers all three; a Mac without xhyve or vfkit installed falls back to qemu', () => {
+    expect(registeredDrivers()).toEqual(['qemu', 'xhyve', 'vfkit']);
     expect(selectDriver('auto', linux)).toBe('qemu');
-    expect(selectDriver('auto', macArm)).toBe('qemu');
+    expect([...availableDrivers(macArm, { PATH: '/nonexistent' })]).toEqual(['qemu']);
+    expect([...availableDrivers(linux, { PATH: '/usr/bin:/bin' })]).toEqual(['qemu']);
+  });
+
+  it('finds xhyve and vfkit on PATH only on the Macs that can run them', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'dlite-avail-'));
+    try {
+      for (const b of ['xhyve', 'vfkit']) await writeFile(path.join(dir, b), '#!/bin/sh\n', { mode: 0o755 });
+      expect([...availableDrivers(macIntel, { PATH: dir })]).toEqual(['qemu', 'xhyve', 'vfkit']);
+      expect([...availableDrivers(macArm, { PATH: dir })]).toEqual(['qemu', 'vfkit']);
+      expect([...availableDrivers(linux, { PATH: dir })]).toEqual(['qemu']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each<[HypervisorName, HostInfo, string | null]>([
+    [
+      'xhyve',
+      linux,
+      'xhyve runs only on Intel Macs, not on this machine (linux): dlite config set hypervisor auto',
+    ],
+    [
+      'xhyve',
+      macArm,
+      'xhyve runs only on Intel Macs, not on this Mac (arm64): dlite config set hypervisor auto',
+    ],
+    [
+      'vfkit',
+      linux,
+      'vfkit runs only on macOS 13 or later, not on this machine (linux): dlite config set hypervisor auto',
+    ],
+    ['xhyve', macIntel, null],
+    ['vfkit', macArm, null],
+    ['qemu', linux, null],
+  ])('hostProblem(%s, %o)', (name, host, want) => {
+    expect(hostProblem(name, host)).toBe(want);
   });
 });
 
@@ -62,17 +102,34 @@ describe('createDriver', () => {
     expect(new QemuDriver(paths, { hostArch: 'arm64' }).info.features.arches).toEqual(['arm64']);
   });
 
-  it.each<HypervisorName>(['xhyve', 'vfkit'])('%s is not in this build yet', (name) => {
+  it('creates the macOS drivers with their features as data', () => {
+    const x = createDriver('xhyve', paths);
+    expect(x).toBeInstanceOf(XhyveDriver);
+    expect(x.info.features).toEqual({
+      shareType: 'nfs',
+      networkMode: 'vmnet',
+      needsRoot: true,
+      arches: ['amd64'],
+      dockerPort: 'none',
+    });
+    const v = createDriver('vfkit', paths, { hostArch: 'arm64' });
+    expect(v).toBeInstanceOf(VfkitDriver);
+    expect(v.info.features).toEqual({
+      shareType: 'virtiofs',
+      networkMode: 'vmnet',
+      needsRoot: false,
+      arches: ['arm64'],
+      dockerPort: 'vsock',
+    });
     const e: unknown = (() => {
       try {
-        return createDriver(name, paths);
+        return createDriver('vfkit', paths, {}, []);
       } catch (x) {
         return x;
       }
     })();
     expect(e).toBeInstanceOf(DriverError);
-    expect((e as DriverError).code).toBe('driver-unavailable');
-    expect((e as DriverError).message).toBe(`${name} is not available in this build`);
+    expect((e as DriverError).message).toBe('vfkit is not available in this build');
   });
 
   it('is data-driven: a new entry slots in for selection and creation', () => {

@@ -19,6 +19,7 @@ describe('classifyChanges', () => {
     ['use_docker_context', true],
     ['os_channel_url', 'http://127.0.0.1:8080/index.json'],
     ['os_version', '0.2.0'],
+    ['privileged_changes', 'never'],
   ];
   const restart: [SettingsKey, unknown][] = [
     ['cpu_count', 1],
@@ -30,6 +31,8 @@ describe('classifyChanges', () => {
     ['docker_args', ['--experimental']],
     ['docker_tcp', true],
     ['dns', ['1.1.1.1']],
+    ['docker_socket_link', true],
+    ['vfkit_binary', '/opt/vfkit'],
   ];
 
   it.each(live)('%s applies live', (key, value) => {

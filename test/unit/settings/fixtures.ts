@@ -30,6 +30,10 @@ export function validSettings(share: string, overrides: Partial<Settings> = {}):
     use_docker_context: false,
     os_channel_url: 'https://github.com/dlite-app/dlite/releases/latest/download/index.json',
     os_version: 'latest',
+    docker_socket_link: false,
+    privileged_changes: 'ask',
+    xhyve_binary: '',
+    vfkit_binary: '',
     ...overrides,
   };
 }

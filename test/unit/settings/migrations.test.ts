@@ -88,7 +88,7 @@ describe('settings migrations', () => {
     expect(raw).toEqual({ ...v1, use_docker_context: false });
   });
 
-  it('v2 → v3: adds the OS update settings (the project channel, latest) and changes nothing else', () => {
+  it('v2 → v3: adds the OS update and host-integration keys (project channel, latest, symlink off, ask before system changes) and changes nothing else', () => {
     const v2: Record<string, unknown> = {
       ...original(),
       schema_version: 2,
@@ -103,8 +103,24 @@ describe('settings migrations', () => {
     };
     const raw = structuredClone(v2);
     MIGRATIONS[2]!(raw);
-    expect(raw).toEqual({ ...v2, os_channel_url: DEFAULT_OS_CHANNEL_URL, os_version: 'latest' });
-    const kept = { ...v2, os_channel_url: 'http://127.0.0.1:8080/index.json', os_version: '0.1.0' };
+    expect(raw).toEqual({
+      ...v2,
+      os_channel_url: DEFAULT_OS_CHANNEL_URL,
+      os_version: 'latest',
+      docker_socket_link: false,
+      privileged_changes: 'ask',
+      xhyve_binary: '',
+      vfkit_binary: '',
+    });
+    const kept = {
+      ...v2,
+      os_channel_url: 'http://127.0.0.1:8080/index.json',
+      os_version: '0.1.0',
+      docker_socket_link: true,
+      privileged_changes: 'never',
+      xhyve_binary: '/opt/xhyve',
+      vfkit_binary: '',
+    };
     const again = structuredClone(kept);
     MIGRATIONS[2]!(again);
     expect(again).toEqual(kept);

@@ -61,6 +61,10 @@ const accepted: Row[] = [
   ['os_version', 'latest'],
   ['os_version', '0.2.0'],
   ['os_version', '1.0.0-rc.1'],
+  ['docker_socket_link', true],
+  ['privileged_changes', 'never'],
+  ['xhyve_binary', '/usr/local/bin/xhyve'],
+  ['vfkit_binary', '/Applications/My Tools/vfkit'],
   ['dns', ['1.1.1.1', '2606:4700:4700::1111']],
   ...HYPERVISORS.map((h): Row => ['hypervisor', h]),
 ];
@@ -158,6 +162,10 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
   ['os_version', '0.2', /^os_version: /],
   ['os_version', '0.2.0+build.1', /^os_version: /],
   ['os_version', '', /^os_version: /],
+  ['docker_socket_link', 'yes', /^docker_socket_link: must be true or false$/],
+  ['privileged_changes', 'always', /^privileged_changes: must be one of ask, never, got "always"$/],
+  ['xhyve_binary', 'xhyve', /^xhyve_binary: must be '' \(look it up\) or the absolute path/],
+  ['vfkit_binary', '/a\nb', /^vfkit_binary: /],
   ['schema_version', 1, /^schema_version: must be 3$/],
 ];
 

@@ -15,6 +15,7 @@ const API_METHODS = {
   logs: 'invoke',
   openTerminal: 'invoke',
   syncClock: 'invoke',
+  answerPrivileged: 'invoke',
   checkForUpdate: 'invoke',
   applyUpdate: 'invoke',
   rollbackUpdate: 'invoke',

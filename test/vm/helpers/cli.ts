@@ -11,13 +11,17 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the built `dlite` CLI as a user would (a separate Node process). */
+/**
+ * Runs the built `dlite` CLI as a user would (a separate Node process). The daemons it starts leave
+ * the machine's /etc/hosts alone (`DLITE_HOST_INTEGRATION=off`) unless `env` says `on`: test VMs
+ * come and go, and only the host-integration test may touch the real file (and restore it).
+ */
 export function dlite(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   opts: { input?: string; timeoutMs?: number } = {},
 ): Promise<CliRun> {
-  return runProcess(process.execPath, [CLI, ...args], env, opts);
+  return runProcess(process.execPath, [CLI, ...args], { DLITE_HOST_INTEGRATION: 'off', ...env }, opts);
 }
 
 export function runProcess(
