@@ -1,7 +1,4 @@
-import { installFromCandidates, imageSourceCandidates } from '../../core/os-image/store.js';
-import { SettingsRepository, hostValidationContext } from '../../core/settings/repository.js';
-import { ensureSshKey } from '../../core/ssh/keys.js';
-import { ensureDisk } from '../../core/vm/disk.js';
+import { INSTALL_STEPS, installDlite } from '../../core/setup/install.js';
 import { cliPaths } from '../client.js';
 import type { CliIo } from '../commands.js';
 import { intFlag, parseFlags, UsageError } from '../flags.js';
@@ -34,20 +31,12 @@ export async function installCommand(args: readonly string[], io: CliIo): Promis
   const explicitImage = typeof flags['os-image'] === 'string' ? flags['os-image'] : undefined;
 
   const paths = cliPaths(io);
-  const step = (n: number, text: string): void => io.err(`[${n}/4] ${text}`);
-  step(1, `Writing settings to ${paths.config}`);
-  const settings = await new SettingsRepository(paths).init(overrides, await hostValidationContext(paths));
-  step(2, 'Creating the SSH key');
-  await ensureSshKey(paths);
-  step(3, `Creating the ${settings.disk_size} GiB disk (sparse)`);
-  await ensureDisk(paths.disk, settings.disk_size);
-  step(4, 'Installing the DhyveOS image');
-  const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
-  const { image, status } = await installFromCandidates(
-    paths,
-    imageSourceCandidates(io.env, arch, explicitImage),
-    version,
-  );
+  const { settings, image, status } = await installDlite(paths, overrides, {
+    env: io.env,
+    ...(explicitImage === undefined ? {} : { imageDir: explicitImage }),
+    ...(version === undefined ? {} : { version }),
+    onStep: (_step, index, detail) => io.err(`[${index + 1}/${INSTALL_STEPS.length}] ${detail}`),
+  });
   io.out(
     `Dlite is installed in ${paths.home}: ${settings.cpu_count} CPU, ${settings.memory} GiB memory, ${settings.disk_size} GiB disk, ` +
       `DhyveOS ${image.manifest.version} (${status === 'cached' ? 'already present' : 'installed'}). Run 'dlite start'.`,

@@ -1,7 +1,11 @@
-/** One invalid field: `message` already starts with the field name and states the allowed range. */
+/**
+ * One invalid field: `message` already starts with the field name and states the allowed range.
+ * `index` names the offending item of a list field (0-based).
+ */
 export interface FieldError {
   readonly field: string;
   readonly message: string;
+  readonly index?: number;
 }
 
 export type SettingsErrorCode = 'config-unreadable' | 'invalid-settings';

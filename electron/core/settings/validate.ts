@@ -33,7 +33,14 @@ const GIB = 2 ** 30;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-type Check = (value: unknown, ctx: ValidationContext) => string | null;
+/** The problem of one item of a list field. */
+interface ItemProblem {
+  readonly index: number;
+  readonly message: string;
+}
+
+/** A field's problem: one message, or one per bad list item; null when valid. */
+type Check = (value: unknown, ctx: ValidationContext) => string | readonly ItemProblem[] | null;
 
 function isDirectory(p: string): boolean {
   try {
@@ -55,17 +62,20 @@ function boolean(value: unknown): string | null {
   return typeof value === 'boolean' ? null : 'must be true or false';
 }
 
-/** Checks a list of strings: each item with `item`, then duplicates. */
-function stringList(value: unknown, item: (s: string) => string | null): string | null {
+/** Checks a list of strings: each item with `item`, and refuses duplicates; one problem per bad item. */
+function stringList(
+  value: unknown,
+  item: (s: string) => string | null,
+): string | readonly ItemProblem[] | null {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return 'must be a list of strings';
   const seen = new Set<string>();
-  for (const s of value) {
-    const problem = item(s);
-    if (problem !== null) return problem;
-    if (seen.has(s)) return `${JSON.stringify(s)} is listed twice`;
+  const problems: ItemProblem[] = [];
+  value.forEach((s: string, index) => {
+    const problem = item(s) ?? (seen.has(s) ? `${JSON.stringify(s)} is listed twice` : null);
+    if (problem !== null) problems.push({ index, message: problem });
     seen.add(s);
-  }
-  return null;
+  });
+  return problems.length > 0 ? problems : null;
 }
 
 /** RFC 1123 host name, case-insensitive: dot-separated labels of 1–63 [a-z0-9-], ≤ 253 in all. */
@@ -159,7 +169,10 @@ export function validateSettings(candidate: unknown, ctx: ValidationContext): Va
       continue;
     }
     const problem = CHECKS[key](raw[key], ctx);
-    if (problem !== null) errors.push({ field: key, message: `${key}: ${problem}` });
+    if (typeof problem === 'string') errors.push({ field: key, message: `${key}: ${problem}` });
+    else if (problem !== null) {
+      for (const p of problem) errors.push({ field: key, index: p.index, message: `${key}: ${p.message}` });
+    }
   }
   for (const key of Object.keys(raw)) if (!KNOWN.has(key)) errors.push(unknownKey(key));
   if (errors.length > 0) return { ok: false, errors };

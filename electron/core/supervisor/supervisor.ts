@@ -9,6 +9,7 @@ import type {
   VmStatus,
 } from '../../shared/types.js';
 import type { ExitInfo, HypervisorDriver, RunningVm, VmConfig } from '../drivers/driver.js';
+import { SettingsError } from '../settings/errors.js';
 import { killProcess } from '../vm/pidfile.js';
 import { AutoRestarter } from './auto-restart.js';
 import { CancelledError, StepError, throwIfCancelled, toErrorDto, toStepError } from './errors.js';
@@ -110,6 +111,7 @@ export class Supervisor {
       r = await this.deps.updateSettings(patch);
     } catch (e) {
       const se = toStepError('settings', e, 'invalid-settings');
+      if (e instanceof SettingsError) return err(se.code, se.message, e.toDetails());
       const field = (e as { field?: unknown }).field;
       return err(se.code, se.message, typeof field === 'string' ? { field } : undefined);
     }
