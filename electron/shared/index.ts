@@ -4,3 +4,4 @@ export * from './contract.js';
 export * from './errors.js';
 export * from './privileged.js';
 export * from './types.js';
+export * from './warnings.js';
