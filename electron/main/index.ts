@@ -36,6 +36,7 @@ const layout = installLayout({
   packaged: app.isPackaged,
   resourcesPath: process.resourcesPath,
   execPath: process.execPath,
+  arch: process.arch,
 });
 const paths = resolvePaths();
 /** `dlite` as this app runs it, pinned to the app's Dlite home (the terminal's shell may not have DLITE_HOME). */

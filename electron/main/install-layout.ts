@@ -16,18 +16,21 @@ export interface InstallLayout {
 
 /**
  * Resolves the layout (pure). `here` is the folder of the built main (`dist/main`). In a packaged
- * app the tray icons and the `bin/dlite` wrapper are extra resources next to `app/`; in a
- * checkout they are in `resources/`. The CLI always runs under the app's own binary with
- * `ELECTRON_RUN_AS_NODE=1`, so no separate Node is needed.
+ * app the tray icons, the `bin/dlite` wrapper and the DhyveOS image are extra resources next to
+ * `app/` (see build/electron-builder.yml); in a checkout they are in `resources/` and
+ * `build/os/out/`. The CLI always runs under the app's own binary with `ELECTRON_RUN_AS_NODE=1`,
+ * so no separate Node is needed; a packaged app tells it where its OS image is.
  */
 export function installLayout(opts: {
   here: string;
   packaged: boolean;
   resourcesPath: string;
   execPath: string;
+  arch: string;
 }): InstallLayout {
   const dist = path.resolve(opts.here, '..');
   const root = path.resolve(dist, '..');
+  const guestArch = opts.arch === 'arm64' ? 'arm64' : 'amd64';
   return {
     rendererFile: path.join(dist, 'renderer', 'index.html'),
     preloadPath: path.join(dist, 'preload', 'index.cjs'),
@@ -35,7 +38,10 @@ export function installLayout(opts: {
     dlite: {
       command: opts.execPath,
       args: [path.join(dist, 'cli', 'dlite.js')],
-      env: { ELECTRON_RUN_AS_NODE: '1' },
+      env: {
+        ELECTRON_RUN_AS_NODE: '1',
+        ...(opts.packaged ? { DLITE_OS_IMAGE: path.join(opts.resourcesPath, 'os', guestArch) } : {}),
+      },
     },
     cliPath: opts.packaged ? path.join(opts.resourcesPath, 'bin', 'dlite') : null,
   };

@@ -47,16 +47,30 @@ function segmentDistance([ax, ay], [bx, by], x, y) {
 }
 
 const polygon = (poly) => (x, y) => inPolygon(poly, x, y);
-const lines = (segments, width) => (x, y) => segments.some(([a, b]) => segmentDistance(a, b, x, y) <= width / 2);
-const circle = ([cx, cy], r) => (x, y) => Math.hypot(x - cx, y - cy) <= r;
+const lines = (segments, width) => (x, y) =>
+  segments.some(([a, b]) => segmentDistance(a, b, x, y) <= width / 2);
+const circle =
+  ([cx, cy], r) =>
+  (x, y) =>
+    Math.hypot(x - cx, y - cy) <= r;
 const rect = (x0, y0, x1, y1) => (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
-const and = (...fs) => (x, y) => fs.every((f) => f(x, y));
+const and =
+  (...fs) =>
+  (x, y) =>
+    fs.every((f) => f(x, y));
 
 const outline = lines(
   [...HEX.map((p, i) => [p, HEX[(i + 1) % HEX.length]]), [C, UL], [C, UR], [C, B]],
   STROKE,
 );
-const innerEdges = lines([[C, UL], [C, UR], [C, B]], 0.9);
+const innerEdges = lines(
+  [
+    [C, UL],
+    [C, UR],
+    [C, B],
+  ],
+  0.9,
+);
 const solid = polygon(HEX);
 
 /** A glyph is a list of layers painted in order: `paint` adds its colour, `erase` clears. */
@@ -69,7 +83,10 @@ const filledTo = (level, colour) => [
 
 const GLYPHS = {
   stopped: cube(COLOURS.stopped),
-  running: [{ shape: solid, colour: COLOURS.running }, { shape: innerEdges, erase: true }],
+  running: [
+    { shape: solid, colour: COLOURS.running },
+    { shape: innerEdges, erase: true },
+  ],
   // Starting and stopping: the cube fills (or drains) a third at a time, 250 ms a frame.
   'busy-1': filledTo(10.5, COLOURS.busy),
   'busy-2': filledTo(7.5, COLOURS.busy),
@@ -87,9 +104,18 @@ const GLYPHS = {
     {
       shape: lines(
         [
-          [[11, 1], [15, 1]],
-          [[15, 1], [11, 5.2]],
-          [[11, 5.2], [15, 5.2]],
+          [
+            [11, 1],
+            [15, 1],
+          ],
+          [
+            [15, 1],
+            [11, 5.2],
+          ],
+          [
+            [11, 5.2],
+            [15, 5.2],
+          ],
         ],
         1.1,
       ),
@@ -165,7 +191,8 @@ function encodePng(width, height, rgba) {
   ihdr[8] = 8;
   ihdr[9] = 6;
   const raw = Buffer.alloc((width * 4 + 1) * height);
-  for (let y = 0; y < height; y += 1) rgba.copy(raw, y * (width * 4 + 1) + 1, y * width * 4, (y + 1) * width * 4);
+  for (let y = 0; y < height; y += 1)
+    rgba.copy(raw, y * (width * 4 + 1) + 1, y * width * 4, (y + 1) * width * 4);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
