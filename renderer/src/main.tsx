@@ -15,3 +15,5 @@ createRoot(root).render(
     <App api={getApi()} view={view} />
   </StrictMode>,
 );
+// A window shows one view for its life; a new hash (a bookmark, a test) loads the view afresh.
+window.addEventListener('hashchange', () => window.location.reload());

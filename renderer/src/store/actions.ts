@@ -36,7 +36,7 @@ export async function refreshHost(api: DliteApi): Promise<void> {
   if (r.ok) store().setHost(r.value);
 }
 
-/** First run: the install steps with progress, then a start. */
+/** First run: the install steps with progress; the popover then offers Start. */
 export async function setUp(api: DliteApi): Promise<void> {
   store().setPending('setup');
   store().setError(null);
@@ -48,7 +48,6 @@ export async function setUp(api: DliteApi): Promise<void> {
     return;
   }
   await refreshHost(api);
-  await vmAction(api, 'start');
 }
 
 export async function retryService(api: DliteApi): Promise<void> {
