@@ -5,7 +5,11 @@ import { checkDraft, loadSettingsWindow } from '../store/actions.js';
 import { useAppStore } from '../store/app-store.js';
 import { SETTINGS_PAGES, type SettingsPage } from '../store/ui-slice.js';
 import { ApplyBar } from './ApplyBar.js';
-import { AdvancedPage, EnginePage, GeneralPage, ResourcesPage, SharingPage } from './pages.js';
+import { AdvancedPage } from './AdvancedPage.js';
+import { EnginePage } from './EnginePage.js';
+import { GeneralPage } from './GeneralPage.js';
+import { ResourcesPage } from './ResourcesPage.js';
+import { SharingPage } from './SharingPage.js';
 
 /** How long the form waits after a keystroke before asking the core about the draft, ms. */
 const CHECK_DELAY_MS = 150;
