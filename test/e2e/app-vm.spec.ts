@@ -91,19 +91,23 @@ test.beforeAll(async ({ browser }) => {
   await settings.setViewportSize({ width: 640, height: 480 });
 });
 
+// Keep the logs of a failing step for diagnosis (CI keeps test-results/).
+// eslint-disable-next-line no-empty-pattern -- Playwright names fixtures by destructuring; this hook needs none.
+test.afterEach(async ({}, info) => {
+  if (info.status === info.expectedStatus || !home) return;
+  const keep = path.join(REPO, 'test-results', 'app-vm');
+  await mkdir(keep, { recursive: true });
+  for (const f of ['console.log', 'dlite.log', 'daemon.out']) {
+    await copyFile(path.join(home, 'log', f), path.join(keep, f)).catch(() => undefined);
+  }
+});
+
 test.afterAll(async () => {
   test.setTimeout(120_000);
   await bridge?.close();
   await daemon?.stop();
   const pid = home ? await qemuPid() : undefined;
   if (pid !== undefined) process.kill(pid, 'SIGKILL');
-  if (test.info().errors.length > 0 && home) {
-    const keep = path.join(REPO, 'test-results', 'app-vm');
-    await mkdir(keep, { recursive: true });
-    for (const f of ['console.log', 'dlite.log', 'daemon.out']) {
-      await copyFile(path.join(home, 'log', f), path.join(keep, f)).catch(() => undefined);
-    }
-  }
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
@@ -214,6 +218,7 @@ test('6. killing QEMU: the error panel shows what failed, the message and the co
   await expect(panel.getByTestId('error-message')).toHaveText('The VM stopped unexpectedly (SIGKILL)');
   await panel.getByText(/Console output \(\d+ lines\)/).click();
   await expect(panel.getByTestId('error-console')).not.toHaveText('The guest printed nothing.');
+  await popover.bringToFront();
   await panel.getByTestId('copy-diagnostics').click();
   await expect(panel.getByTestId('copy-diagnostics')).toHaveText('Copied');
   const copied = await popover.evaluate(() => navigator.clipboard.readText());
