@@ -191,8 +191,9 @@ function encodePng(width, height, rgba) {
   ihdr[8] = 8;
   ihdr[9] = 6;
   const raw = Buffer.alloc((width * 4 + 1) * height);
-  for (let y = 0; y < height; y += 1)
+  for (let y = 0; y < height; y += 1) {
     rgba.copy(raw, y * (width * 4 + 1) + 1, y * width * 4, (y + 1) * width * 4);
+  }
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
