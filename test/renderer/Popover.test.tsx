@@ -160,6 +160,7 @@ describe('popover', () => {
       start: () => ok(RUNNING),
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Set Up Dlite' }));
+    expect(screen.queryByTestId('vm-start')).toBeNull();
     act(() =>
       fake.push('onProgress', {
         operation: 'install',

@@ -1,4 +1,4 @@
-import { useAppStore } from '../store/app-store.js';
+import { needsSetup, useAppStore } from '../store/app-store.js';
 import { ErrorPanel } from './ErrorPanel.js';
 import { PopoverActions } from './PopoverActions.js';
 import { PopoverHeader } from './PopoverHeader.js';
@@ -11,12 +11,9 @@ function Body() {
   const status = useAppStore((s) => s.status);
   const service = useAppStore((s) => s.service);
   const progress = useAppStore((s) => s.progress);
-  const host = useAppStore((s) => s.host);
-  const pending = useAppStore((s) => s.pending);
+  const setup = useAppStore(needsSetup);
   if (service.phase !== 'ready' || status === null) return <ServicePanel />;
-  if ((host !== null && !host.installed && status.state === 'stopped') || pending === 'setup') {
-    return <SetupPanel />;
-  }
+  if (setup) return <SetupPanel />;
   if (status.state === 'error' && status.failure) return <ErrorPanel failure={status.failure} />;
   return (
     <>

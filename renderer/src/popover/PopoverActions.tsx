@@ -1,7 +1,7 @@
 import { useApi } from '../api/api-context.js';
 import { vmActive } from '../lib/states.js';
 import { openTerminal, vmAction } from '../store/actions.js';
-import { useAppStore } from '../store/app-store.js';
+import { needsSetup, useAppStore } from '../store/app-store.js';
 
 /** Start / Stop, Restart and Terminal, enabled by state; the primary action first. */
 export function PopoverActions() {
@@ -9,7 +9,8 @@ export function PopoverActions() {
   const state: string | null = useAppStore((s) => s.status?.state ?? null);
   const pending = useAppStore((s) => s.pending);
   const ready = useAppStore((s) => s.service.phase === 'ready');
-  if (!ready || state === null) return null;
+  const setup = useAppStore(needsSetup);
+  if (!ready || state === null || setup) return null;
   const busy = pending !== null && pending !== 'terminal';
   const active = vmActive(state);
   return (

@@ -17,3 +17,8 @@ export const useAppStore = create<AppState>()((...a) => ({
 export function resetStore(): void {
   useAppStore.setState({ ...VM_INITIAL, ...SETTINGS_INITIAL, ...UI_INITIAL });
 }
+
+/** True while the popover offers Set Up: no Dlite home yet (and the VM stopped), or a setup running. */
+export function needsSetup(s: AppState): boolean {
+  return (s.host !== null && !s.host.installed && s.status?.state === 'stopped') || s.pending === 'setup';
+}
