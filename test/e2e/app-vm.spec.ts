@@ -165,7 +165,7 @@ test('4. a valid mirror applies live: docker info lists it, and the VM was not r
   const pid = await qemuPid();
   expect(pid).toBeDefined();
   await recordBadge(popover);
-  await settings.getByLabel('Mirror 1').fill('https://mirror.e2e.example');
+  await settings.getByLabel('Mirror 1', { exact: true }).fill('https://mirror.e2e.example');
   await expect(settings.getByTestId('mirror-0-error')).toHaveCount(0);
   await expect(settings.getByTestId('apply-status')).toHaveText(
     'Applies live, no restart needed: Registry mirrors.',
