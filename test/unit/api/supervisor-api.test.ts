@@ -21,11 +21,14 @@ function supervisor(state = STOPPED_STATUS.state): Supervisor {
 }
 
 describe('the daemon’s API: setup and the app’s own methods', () => {
-  let home = '';
-  afterEach(() => rm(home, { recursive: true, force: true }));
+  const homes: string[] = [];
+  afterEach(async () => {
+    for (const home of homes.splice(0)) await rm(home, { recursive: true, force: true });
+  });
 
   async function api(state = STOPPED_STATUS.state, env: NodeJS.ProcessEnv = {}) {
-    home = await mkdtemp(path.join(os.tmpdir(), 'dl-api-'));
+    const home = await mkdtemp(path.join(os.tmpdir(), 'dl-api-'));
+    homes.push(home);
     const paths = resolvePaths({ DLITE_HOME: home });
     return {
       paths,
@@ -77,7 +80,7 @@ describe('the daemon’s API: setup and the app’s own methods', () => {
     const info = await a.hostInfo();
     expect(info.ok && info.value.installed).toBe(true);
     expect(info.ok && info.value.diskGiB).toBe(20);
-    expect(paths.home).toBe(home);
+    expect(paths.home).toBe(homes[0]);
   });
 
   it('refuses a bad setting by field, writing nothing, and refuses setup while the VM runs', async () => {
