@@ -46,6 +46,7 @@ for (const scheme of ['light', 'dark'] as const) {
         await page.getByTestId('mirror-new').fill('ftp://old-mirror');
         await page.getByTestId('mirror-add').click();
         await page.getByTestId('mirror-2-error').waitFor();
+        await page.mouse.move(0, 0);
         await page.screenshot({
           path: path.join(OUT, `settings-engine-${scheme}.png`),
           animations: 'disabled',
@@ -54,6 +55,7 @@ for (const scheme of ['light', 'dark'] as const) {
         await page.getByTestId('revert').click();
         await page.getByLabel('Memory', { exact: true }).fill('8');
         await page.getByTestId('apply-restart').waitFor();
+        await page.mouse.move(0, 0);
         await page.screenshot({
           path: path.join(OUT, `settings-resources-${scheme}.png`),
           animations: 'disabled',
