@@ -1,10 +1,13 @@
+import type { AppInfo, AppPrefsPatch, AppWindow, FolderRequest, ServiceStatus } from './app-types.js';
 import type { Result } from './errors.js';
 import type {
+  HostInfo,
   LogLine,
   LogsRequest,
   PrivilegedAnswerDto,
   ProgressDto,
   Settings,
+  SettingsCheck,
   SettingsPatch,
   SettingsUpdate,
   UpdateInfo,
@@ -52,9 +55,33 @@ export interface DliteApi {
   applyUpdate: (request: UpdateRequest) => Promise<Result<UpdateResult>>;
   /** Makes the previous DhyveOS version active again (the next start boots it). */
   rollbackUpdate: () => Promise<Result<UpdateResult>>;
+  /** Host limits, the current disk size and which hypervisors can run here. */
+  hostInfo: () => Promise<Result<HostInfo>>;
+  /** Validates a change against the current settings without saving it; field errors are data, not a failure. */
+  checkSettings: (patch: SettingsPatch) => Promise<Result<SettingsCheck>>;
+  /**
+   * First-run setup: settings (with `patch`), SSH key, sparse disk and OS image, reported as
+   * `install` progress. Idempotent, like `dlite install`.
+   */
+  install: (patch: SettingsPatch) => Promise<Result<Settings>>;
   onState: (listener: (status: VmStatus) => void) => Unsubscribe;
   onProgress: (listener: (progress: ProgressDto) => void) => Unsubscribe;
   onLog: (listener: (line: LogLine) => void) => Unsubscribe;
+
+  // The menu-bar app's own methods: served by Electron main; the daemon answers `not-supported`.
+  /** A native folder picker; null when cancelled. */
+  pickFolder: (request: FolderRequest) => Promise<Result<string | null>>;
+  getAppInfo: () => Promise<Result<AppInfo>>;
+  /** Saves app preferences (launch at login is applied to the system and read back). */
+  setAppPrefs: (patch: AppPrefsPatch) => Promise<Result<AppInfo>>;
+  /** Shows (creating if needed) one of the app's windows. */
+  showWindow: (name: AppWindow) => Promise<Result<void>>;
+  /** Quits the app, asking about a running VM as the preferences say. */
+  quit: () => Promise<Result<void>>;
+  /** Tries again to reach or start the daemon after it failed. */
+  retryService: () => Promise<Result<ServiceStatus>>;
+  onService: (listener: (status: ServiceStatus) => void) => Unsubscribe;
+  onAppInfo: (listener: (info: AppInfo) => void) => Unsubscribe;
 }
 
 /** Names of the request/response methods of {@link DliteApi}. */

@@ -1,4 +1,4 @@
-import type { InvokeMethod, PushMethod } from './api.js';
+import type { DliteApi, InvokeMethod, PushMethod } from './api.js';
 
 /**
  * The single source of truth for both transports: the Electron IPC channel of every
@@ -35,16 +35,44 @@ export const INVOKE = {
   checkForUpdate: { channel: 'dlite:update:check', method: 'GET', path: '/v1/update' },
   applyUpdate: { channel: 'dlite:update:apply', method: 'POST', path: '/v1/update' },
   rollbackUpdate: { channel: 'dlite:update:rollback', method: 'POST', path: '/v1/update/rollback' },
+  hostInfo: { channel: 'dlite:host:info', method: 'GET', path: '/v1/host' },
+  checkSettings: { channel: 'dlite:settings:check', method: 'POST', path: '/v1/settings/check' },
+  install: { channel: 'dlite:setup:install', method: 'POST', path: '/v1/install' },
+  pickFolder: { channel: 'dlite:app:pick-folder', method: 'POST', path: '/v1/app/pick-folder' },
+  getAppInfo: { channel: 'dlite:app:info', method: 'GET', path: '/v1/app' },
+  setAppPrefs: { channel: 'dlite:app:prefs', method: 'POST', path: '/v1/app/prefs' },
+  showWindow: { channel: 'dlite:app:show-window', method: 'POST', path: '/v1/app/window' },
+  quit: { channel: 'dlite:app:quit', method: 'POST', path: '/v1/app/quit' },
+  retryService: { channel: 'dlite:service:retry', method: 'POST', path: '/v1/service/retry' },
 } as const satisfies Record<InvokeMethod, InvokeRoute>;
 
 export const PUSH = {
   onState: { channel: 'dlite:vm:state', event: 'state' },
   onProgress: { channel: 'dlite:vm:progress', event: 'progress' },
   onLog: { channel: 'dlite:logs:line', event: 'log' },
+  onService: { channel: 'dlite:service:state', event: 'service' },
+  onAppInfo: { channel: 'dlite:app:changed', event: 'app' },
 } as const satisfies Record<PushMethod, PushRoute>;
 
 /** The control socket's server-sent-events stream. */
 export const EVENTS_PATH = '/v1/events';
+
+/**
+ * Methods Electron main serves itself instead of forwarding to the daemon: they need the desktop
+ * (dialogs, windows, the terminal, app preferences) or describe main's link to the daemon.
+ */
+export const APP_METHODS = [
+  'openTerminal',
+  'pickFolder',
+  'getAppInfo',
+  'setAppPrefs',
+  'showWindow',
+  'quit',
+  'retryService',
+  'onService',
+  'onAppInfo',
+] as const satisfies readonly (keyof DliteApi)[];
+export type AppMethod = (typeof APP_METHODS)[number];
 
 export const INVOKE_METHODS = Object.keys(INVOKE) as InvokeMethod[];
 export const PUSH_METHODS = Object.keys(PUSH) as PushMethod[];

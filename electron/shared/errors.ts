@@ -38,10 +38,14 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** One invalid field: `message` starts with the field name and states what is allowed. */
+/**
+ * One invalid field: `message` starts with the field name and states what is allowed. `index`
+ * names the offending item of a list field (0-based), so a list editor can mark that row.
+ */
 export interface FieldError {
   readonly field: string;
   readonly message: string;
+  readonly index?: number;
 }
 
 /**
@@ -82,6 +86,10 @@ export interface ErrorDetails {
   /** Bytes needed and bytes free, when a disk is too full. */
   readonly needed?: number;
   readonly free?: number;
+  /** The menu-bar app's link to the daemon while no daemon answers: still connecting, or failed. */
+  readonly service?: 'connecting' | 'failed' | 'ready';
+  /** The terminal app that could not be opened. */
+  readonly terminal?: string;
 }
 
 /** A serializable error: what went wrong, in one actionable line, plus structured details. */

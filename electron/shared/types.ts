@@ -262,3 +262,55 @@ export interface UpdateResult {
   /** The version the running VM keeps until it restarts; null when no VM runs or it already runs `version`. */
   readonly restartPending: string | null;
 }
+
+/** Whether one hypervisor can run on this host, and why not. */
+export interface HypervisorChoice {
+  readonly name: HypervisorName;
+  readonly available: boolean;
+  /** Why it cannot be used here, in words; null when available. */
+  readonly reason: string | null;
+}
+
+/** Facts about the host that the settings form and the setup flow need. */
+export interface HostInfo {
+  readonly platform: string;
+  readonly arch: string;
+  /** Logical CPU cores: the most `cpu_count` may be. */
+  readonly cpus: number;
+  /** Physical memory, GiB (rounded). */
+  readonly memoryGiB: number;
+  /** The most `memory` may be, GiB (host memory minus 1 GiB). */
+  readonly maxMemoryGiB: number;
+  /** Size of the existing disk image, GiB rounded up; null before the first start. `disk_size` can only grow. */
+  readonly diskGiB: number | null;
+  /** The largest `disk_size` accepted, GiB. */
+  readonly maxDiskGiB: number;
+  /** Every hypervisor Dlite knows, with its availability here. */
+  readonly hypervisors: readonly HypervisorChoice[];
+  /** The driver `auto` picks on this host. */
+  readonly autoHypervisor: HypervisorName;
+  /** True once the Dlite home has its settings (`dlite install`, the setup flow or a first start). */
+  readonly installed: boolean;
+  /** The Dlite home, e.g. `/Users/me/.dlite`. */
+  readonly home: string;
+  /** Where `dlite.log` and `console.log` are kept. */
+  readonly logDir: string;
+}
+
+/** One invalid field of a settings change; `index` names the item of a list field (0-based). */
+export interface FieldProblem {
+  readonly field: string;
+  /** Starts with the field name and states the allowed values. */
+  readonly message: string;
+  readonly index?: number;
+}
+
+/** What a settings change would do, checked without saving it. */
+export interface SettingsCheck {
+  /** Empty when the change may be applied. */
+  readonly errors: readonly FieldProblem[];
+  /** Changed keys that take effect only after a VM restart. */
+  readonly restartRequired: readonly SettingsKey[];
+  /** Changed keys a running VM takes live. */
+  readonly live: readonly SettingsKey[];
+}

@@ -1,40 +1,25 @@
 import { useEffect } from 'react';
 
 import type { DliteApi } from '../../electron/shared/api.js';
-import { StatusPanel } from './components/StatusPanel.js';
-import { useAppStore } from './store/app-store.js';
+import type { AppWindow } from '../../electron/shared/app-types.js';
+import { ApiContext } from './api/api-context.js';
+import { LogsWindow } from './logs/LogsWindow.js';
+import { Popover } from './popover/Popover.js';
+import { SettingsWindow } from './settings/SettingsWindow.js';
+import { connectStore } from './store/subscriptions.js';
 
-/** Subscribes the store to pushed state and loads the first status; returns one cleanup. */
-function useVmSubscriptions(api: DliteApi): void {
-  useEffect(() => {
-    const { setStatus, setProgress, setError } = useAppStore.getState();
-    const offState = api.onState(setStatus);
-    const offProgress = api.onProgress(setProgress);
-    void api.status().then((r) => (r.ok ? setStatus(r.value) : setError(r.error)));
-    return () => {
-      offState();
-      offProgress();
-    };
-  }, [api]);
+/** The window's view from its URL hash (`#settings`, `#logs`; the popover otherwise). */
+export function viewOf(hash: string): AppWindow {
+  const name = hash.replace(/^#/, '');
+  return name === 'settings' || name === 'logs' ? name : 'popover';
 }
 
-export function App({ api }: { api: DliteApi }) {
-  useVmSubscriptions(api);
-  const toggle = (): void => {
-    const { status, setPending, setError, setStatus } = useAppStore.getState();
-    setPending(true);
-    setError(null);
-    const call = status?.state === 'running' ? api.stop() : api.start();
-    void call.then((r) => {
-      setPending(false);
-      if (r.ok) setStatus(r.value);
-      else setError(r.error);
-    });
-  };
+/** One window of the app: the store fed from `api`, and the view the hash names. */
+export function App({ api, view }: { api: DliteApi; view: AppWindow }) {
+  useEffect(() => connectStore(api, { logs: view === 'logs' }), [api, view]);
   return (
-    <main>
-      <h1>Dlite</h1>
-      <StatusPanel onToggle={toggle} />
-    </main>
+    <ApiContext.Provider value={api}>
+      {view === 'settings' ? <SettingsWindow /> : view === 'logs' ? <LogsWindow /> : <Popover />}
+    </ApiContext.Provider>
   );
 }

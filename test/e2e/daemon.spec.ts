@@ -1,50 +1,44 @@
 import { expect, test } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import { startBridge } from './helpers/bridge.js';
-
-const repo = path.resolve(import.meta.dirname, '../..');
-const renderer = path.join(repo, 'dist/renderer');
-const cli = path.join(repo, 'dist/cli/dlite.js');
-
-async function waitForSocket(file: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`${file} did not appear`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { RENDERER, startDaemon } from './helpers/daemon.js';
 
 /**
- * The built renderer against a real `dlite daemon` (no VM image installed, so a start fails at a
- * known step): state, failure details and errors travel the real control socket.
+ * The built renderer against a real `dlite daemon` with no OS image anywhere: Set Up fails at its
+ * image step and says why, over the real control socket; the settings window reads the real host.
  */
-test('the popover shows a real daemon’s state and the step a start failed at', async ({ page }) => {
+test('Set Up against a real daemon says why it failed, and settings show the host’s limits', async ({
+  page,
+}) => {
   const home = await mkdtemp('/tmp/dl-e2e-');
-  const env = { ...process.env, DLITE_HOME: home, DLITE_OS_IMAGE: path.join(home, 'no-image-here') };
-  const daemon: ChildProcess = spawn(process.execPath, [cli, 'daemon', '--foreground'], {
-    env,
-    stdio: 'ignore',
+  const daemon = await startDaemon(home, {
+    ...process.env,
+    DLITE_OS_IMAGE: path.join(home, 'no-image-here'),
   });
-  let bridge: Awaited<ReturnType<typeof startBridge>> | undefined;
+  const bridge = await startBridge(RENDERER, daemon.socket);
   try {
-    await waitForSocket(path.join(home, 'run/control.sock'));
-    bridge = await startBridge(renderer, path.join(home, 'run/control.sock'));
-    await page.goto(bridge.url);
+    await page.goto(`${bridge.url}#popover`);
     await expect(page.getByTestId('vm-state')).toHaveText('Stopped');
     await expect(page.getByTestId('vm-hostname')).toHaveText('local.docker');
-    await page.getByTestId('vm-toggle').click();
-    await expect(page.getByTestId('vm-state')).toHaveText('Error');
-    await expect(page.getByTestId('vm-failure')).toContainText('prepare: No DhyveOS image found');
-    await expect(page.getByTestId('api-error')).toContainText('prepare: No DhyveOS image found');
-    await expect(page.getByTestId('vm-toggle')).toBeEnabled();
+    await page.getByRole('button', { name: 'Set Up Dlite' }).click();
+    await expect(page.getByTestId('api-error')).toContainText('No DhyveOS image found');
+    await expect(page.getByRole('button', { name: 'Set Up Dlite' })).toBeEnabled();
+
+    await page.goto(`${bridge.url}#settings`);
+    await page.getByTestId('page-resources').click();
+    const cores = (await import('node:os')).cpus().length;
+    await expect(page.getByText(`This machine has ${cores} core`)).toBeVisible();
+    await expect(page.getByText(/xhyve runs only on macOS/)).toBeVisible();
+    await page.getByLabel('CPUs', { exact: true }).fill(String(cores + 1));
+    await expect(page.getByTestId('setting-cpu_count-error')).toContainText(`between 1 and ${cores}`);
+    await expect(page.getByTestId('apply')).toBeDisabled();
+    await page.getByTestId('page-general').click();
+    await expect(page.getByText('App preferences are available in the Dlite menu-bar app.')).toBeVisible();
   } finally {
-    await bridge?.close();
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
+    await bridge.close();
+    await daemon.stop();
     await rm(home, { recursive: true, force: true });
   }
 });

@@ -26,6 +26,9 @@ function scriptedApi(): DliteApi {
         return (l: (p: ProgressDto) => void) => (progress.add(l), () => progress.delete(l));
       }
       if (prop.startsWith('on')) return () => () => undefined;
+      if (prop === 'hostInfo') {
+        return () => Promise.resolve(ok({ installed: true, diskGiB: 20, autoHypervisor: 'qemu' }));
+      }
       if (prop === 'start') {
         return async () => {
           status = { ...stopped, state: 'starting' };
@@ -57,11 +60,12 @@ test('the built popover follows pushed VM state over the control socket', async 
   try {
     await page.goto(bridge.url);
     await expect(page.getByTestId('vm-state')).toHaveText('Stopped');
-    await page.getByTestId('vm-toggle').click();
-    await expect(page.getByTestId('vm-progress')).toHaveText('Booting the VM (1/5)');
+    await page.getByTestId('vm-start').click();
+    await expect(page.getByTestId('vm-step')).toHaveText('Booting the VM…');
+    await expect(page.getByTestId('vm-progress')).toHaveText('Step 1 of 5');
     await expect(page.getByTestId('vm-state')).toHaveText('Running');
     await expect(page.getByTestId('vm-endpoint')).toHaveText('unix:///tmp/d.sock');
-    await expect(page.getByTestId('vm-toggle')).toHaveText('Stop');
+    await expect(page.getByTestId('vm-stop')).toBeEnabled();
   } finally {
     await bridge.close();
     await server.close();

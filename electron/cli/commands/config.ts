@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/types.js';
-import { dockerTcpWarning } from '../../core/engine/tcp-warning.js';
+import { dockerTcpWarning } from '../../shared/warnings.js';
 import { formatSettingValue, parseSettingValue } from '../../core/settings/parse-value.js';
 import { SETTINGS_FILE_KEYS, SETTINGS_KEYS } from '../../core/settings/schema.js';
 import { UsageError, unwrap, using, type CliContext } from '../context.js';

@@ -1,16 +1,9 @@
 import { homedir } from 'node:os';
 
-import { claimHomeEntries } from '../../core/home.js';
-import { HOME_ENTRIES } from '../../core/host/host-supervisor.js';
-import { settingsAccess } from '../../core/host/compose.js';
 import { installLaunchAgent, launchAgentLabel } from '../../core/launchd/launch-agent.js';
-import { installOs } from '../../core/os-image/install-os.js';
 import { isReleaseVersion } from '../../core/os-image/version.js';
-import { hostArch } from '../../core/platform.js';
-import { ensureSshKey } from '../../core/ssh/keys.js';
-import { ensureDisk } from '../../core/vm/disk.js';
+import { installDlite } from '../../core/host/install.js';
 import { killProcess } from '../../core/vm/pidfile.js';
-import { VERSION } from '../../core/version.js';
 import { CliError, UsageError, unwrap, using, type CliContext } from '../context.js';
 import { intOption, type ParsedCommand } from '../parse.js';
 import { createTransferView } from '../transfer-view.js';
@@ -45,18 +38,6 @@ async function endIdleDaemon(ctx: CliContext): Promise<void> {
   if (status.hostPid !== null) await killProcess(status.hostPid, 10_000);
 }
 
-/** Writes the settings file (see {@link endIdleDaemon}); an unusable one is kept beside the new one. */
-async function writeSettings(ctx: CliContext, patch: Record<string, unknown>) {
-  const { repo, context } = settingsAccess(ctx.paths, ctx.io.env);
-  const r = await repo.init(patch, await context());
-  const note =
-    r.movedTo === undefined
-      ? undefined
-      : `The old ${ctx.paths.config} could not be used; it was kept as ${r.movedTo}` +
-        (r.uuidRecovered ? ' and its uuid was kept.' : ' (it held no valid uuid: the VM has a new one).');
-  return { settings: r.settings, problems: r.problems, ...(note ? { note } : {}) };
-}
-
 /** `dlite install`: settings, SSH key, sparse disk and OS image. Idempotent; flags change the settings. */
 export async function installCommand(cmd: ParsedCommand, ctx: CliContext): Promise<number> {
   const { paths, io } = ctx;
@@ -74,33 +55,22 @@ export async function installCommand(cmd: ParsedCommand, ctx: CliContext): Promi
     );
   }
   const patch = overrides(cmd);
-  const step = (n: number, text: string): void => io.err(`[${n}/4] ${text}`);
   await endIdleDaemon(ctx);
-  await claimHomeEntries(paths, HOME_ENTRIES);
-  step(1, `Writing settings to ${paths.config}`);
-  const { settings, problems, note } = await writeSettings(ctx, patch);
-  if (note) io.err(`warning: ${note}`);
-  step(2, 'Creating the SSH key');
-  await ensureSshKey(paths);
-  step(3, `Creating the ${settings.disk_size} GiB disk (sparse)`);
-  await ensureDisk(paths.disk, settings.disk_size);
-  step(4, 'Installing the DhyveOS image');
   const view = createTransferView(io, { indent: '    ' });
-  let os;
+  let r;
   try {
-    os = await installOs({
-      paths,
-      arch: hostArch(),
+    r = await installDlite(paths, patch, {
       env: io.env,
-      settings,
-      dliteVersion: VERSION,
       ...(osDir !== undefined ? { osDir } : {}),
       ...(version !== undefined ? { version } : {}),
+      onStep: (_step, index, detail) => io.err(`[${index + 1}/4] ${detail}`),
+      onNote: (note) => io.err(`warning: ${note}`),
       onProgress: (p) => view.update(p),
     });
   } finally {
     view.done();
   }
+  const { settings, problems, os } = r;
   for (const p of problems) io.err(`${p.severity === 'error' ? 'problem' : 'warning'}: ${p.message}`);
   const origin =
     os.source === 'present'

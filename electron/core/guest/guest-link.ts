@@ -7,7 +7,7 @@ import type { HypervisorDriver, SshEndpoint } from '../drivers/driver.js';
 import { applyDaemonConfig } from '../engine/daemon-json.js';
 import { applyDockerArgs } from '../engine/engine-flags.js';
 import { syncGuestClock } from '../engine/guest-clock.js';
-import { dockerTcpWarning } from '../engine/tcp-warning.js';
+import { dockerTcpWarning } from '../../shared/warnings.js';
 import { DliteError } from '../dlite-error.js';
 import type { Logger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';

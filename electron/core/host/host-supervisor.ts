@@ -1,6 +1,6 @@
 import type { DliteApi } from '../../shared/api.js';
 import { startControlServer } from '../control/server.js';
-import { claimHomeEntries, ensureRunDir } from '../home.js';
+import { HOME_ENTRIES, claimHomeEntries, ensureRunDir } from '../home.js';
 import { createFileLogger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -8,8 +8,7 @@ import { composeSupervisorDeps } from './compose.js';
 import { acquireHostLock } from './host-lock.js';
 import { createSupervisorApi } from './supervisor-api.js';
 
-/** What a host may create in a Dlite home (besides `run`), recorded before it does. */
-export const HOME_ENTRIES = ['config.json', 'disk.img', 'os', 'ssh', 'log'] as const;
+export { HOME_ENTRIES } from '../home.js';
 
 /** A daemon started on demand exits after the VM has been stopped this long with no client, ms. */
 export const IDLE_EXIT_MS = 5 * 60_000;

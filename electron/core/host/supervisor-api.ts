@@ -1,6 +1,7 @@
 import type { DliteApi } from '../../shared/api.js';
+import { APP_METHODS, type AppMethod } from '../../shared/contract.js';
 import { err, ok, type Result } from '../../shared/errors.js';
-import type { LogLine, LogSource, LogsRequest } from '../../shared/types.js';
+import type { LogLine, LogSource, LogsRequest, ProgressDto, Settings } from '../../shared/types.js';
 import { attempt, errorResult } from '../dlite-error.js';
 import { followFile } from '../fs/follow.js';
 import { tailFile } from '../fs/tail.js';
@@ -8,8 +9,11 @@ import type { Logger } from '../log/logger.js';
 import { OsUpdates, type OsUpdatesDeps } from '../os-image/os-updates.js';
 import type { DlitePaths } from '../paths.js';
 import { hostArch } from '../platform.js';
+import { INSTALL_STEPS, installDlite } from './install.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { VERSION } from '../version.js';
+import { describeHost } from './host-info.js';
+import { checkSettingsPatch } from './settings-check.js';
 
 export interface SupervisorApiDeps {
   readonly supervisor: Supervisor;
@@ -17,6 +21,20 @@ export interface SupervisorApiDeps {
   readonly logger: Logger;
   /** Download retry and timeout tuning for OS updates (tests). */
   readonly osDownload?: OsUpdatesDeps['download'];
+  /** The environment drivers and the OS image are looked up in. Defaults to `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The menu-bar app's own methods, as the headless daemon answers them. */
+function appOnlyMethods(): Pick<DliteApi, Exclude<AppMethod, 'openTerminal'>> {
+  const desktopOnly = () => Promise.resolve(err<never>('not-supported', 'This needs the Dlite menu-bar app'));
+  const methods: Record<string, unknown> = {};
+  for (const m of APP_METHODS) {
+    methods[m] = m.startsWith('on') ? () => () => undefined : desktopOnly;
+  }
+  // The daemon answering is the service being ready.
+  methods['retryService'] = () => Promise.resolve(ok({ phase: 'ready', message: null }));
+  return methods as unknown as Pick<DliteApi, Exclude<AppMethod, 'openTerminal'>>;
 }
 
 const DEFAULT_LOG_LINES = 200;
@@ -94,7 +112,38 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
     ...(deps.osDownload ? { download: deps.osDownload } : {}),
   });
   void updates.refresh().catch((e: unknown) => deps.logger.warn(`reading the OS store: ${String(e)}`));
+  const env = deps.env ?? process.env;
+  const setupListeners = new Set<(p: ProgressDto) => void>();
+  let installing: Promise<Result<Settings>> | null = null;
+  /** The app's Set up: what `dlite install` does, as `install` progress; refused while the VM is in use. */
+  const install = async (patch: unknown): Promise<Result<Settings>> => {
+    const state = sup.status().state;
+    if (state !== 'stopped' && state !== 'error') {
+      return err('vm-busy', 'Dlite is set up and its VM is in use: stop it before setting up again');
+    }
+    return attempt(async () => {
+      const r = await installDlite(paths, patch ?? {}, {
+        env,
+        onStep: (step, index, description) => {
+          const p: ProgressDto = {
+            operation: 'install',
+            step,
+            description,
+            current: index + 1,
+            max: INSTALL_STEPS.length,
+          };
+          deps.logger.info(`install ${p.current}/${p.max} ${description}`);
+          for (const l of setupListeners) l(p);
+        },
+        onNote: (note) => deps.logger.warn(note),
+        onProgress: (p) => setupListeners.forEach((l) => l(p)),
+      });
+      await updates.refresh().catch(() => undefined);
+      return r.settings;
+    }, 'internal');
+  };
   return {
+    ...appOnlyMethods(),
     // The active OS version is read again each time: `dlite install` may have changed it.
     status: async () => {
       await updates.refresh().catch(() => undefined);
@@ -105,6 +154,13 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
     restart: () => sup.restart(),
     getSettings: () => attempt(() => sup.loadSettings(), 'config-unreadable'),
     updateSettings: (patch) => sup.updateSettings(patch),
+    checkSettings: (patch) => attempt(() => checkSettingsPatch(paths, patch ?? {}, env), 'config-unreadable'),
+    hostInfo: () => attempt(() => describeHost(paths, env)),
+    install: (patch) => {
+      // Concurrent setups share one run.
+      installing ??= install(patch).finally(() => (installing = null));
+      return installing;
+    },
     logs: (request) => readLogs(paths, request).catch((e: unknown) => errorResult(e)),
     // Opening a desktop terminal is the menu-bar app's; the headless daemon has none.
     openTerminal: () =>
@@ -129,7 +185,8 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
     },
     onState: (l) => sup.onState(l),
     onProgress: (l) => {
-      const offs = [sup.onProgress(l), updates.onProgress(l)];
+      setupListeners.add(l);
+      const offs = [sup.onProgress(l), updates.onProgress(l), () => setupListeners.delete(l)];
       return () => offs.forEach((off) => off());
     },
     onLog: (l) => {

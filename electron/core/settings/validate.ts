@@ -53,7 +53,14 @@ export type ValidationResult =
   | { readonly ok: false; readonly errors: FieldError[] };
 
 const GIB = 2 ** 30;
-type Check = (value: unknown) => string | null;
+/** The problem of one item of a list field. */
+interface ItemProblem {
+  readonly index: number;
+  readonly message: string;
+}
+
+/** A field's problem: one message, or one per bad list item; null when valid. */
+type Check = (value: unknown) => string | readonly ItemProblem[] | null;
 type HostCheck<K extends keyof Settings> = (value: Settings[K], ctx: ValidationContext) => string | null;
 
 function isDirectory(p: string): boolean {
@@ -76,17 +83,20 @@ function boolean(value: unknown): string | null {
   return typeof value === 'boolean' ? null : 'must be true or false';
 }
 
-/** Checks a list of strings: each item with `item`, then duplicates. */
-function stringList(value: unknown, item: (s: string) => string | null): string | null {
+/** Checks a list of strings: each item with `item`, and refuses duplicates; one problem per bad item. */
+function stringList(
+  value: unknown,
+  item: (s: string) => string | null,
+): string | readonly ItemProblem[] | null {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return 'must be a list of strings';
   const seen = new Set<string>();
-  for (const s of value) {
-    const problem = item(s);
-    if (problem !== null) return problem;
-    if (seen.has(s)) return `${JSON.stringify(s)} is listed twice`;
+  const problems: ItemProblem[] = [];
+  value.forEach((s: string, index) => {
+    const problem = item(s) ?? (seen.has(s) ? `${JSON.stringify(s)} is listed twice` : null);
+    if (problem !== null) problems.push({ index, message: problem });
     seen.add(s);
-  }
-  return null;
+  });
+  return problems.length > 0 ? problems : null;
 }
 
 export { isValidHostname } from '../boot/guest-rules.js';
@@ -247,7 +257,10 @@ export function validateSettings(candidate: unknown, ctx: ValidationContext): Va
       continue;
     }
     const problem = CHECKS[key](raw[key]);
-    if (problem !== null) errors.push({ field: key, message: `${key}: ${problem}` });
+    if (typeof problem === 'string') errors.push({ field: key, message: `${key}: ${problem}` });
+    else if (problem !== null) {
+      for (const p of problem) errors.push({ field: key, index: p.index, message: `${key}: ${p.message}` });
+    }
   }
   if (errors.length > 0) return { ok: false, errors };
   const settings: Record<string, unknown> = {};

@@ -41,6 +41,17 @@ function recordingApi(): DliteApi & { calls: unknown[]; emitState(s: VmStatus): 
     checkForUpdate: unsupported,
     applyUpdate: unsupported,
     rollbackUpdate: unsupported,
+    hostInfo: unsupported,
+    checkSettings: unsupported,
+    install: unsupported,
+    pickFolder: unsupported,
+    getAppInfo: unsupported,
+    setAppPrefs: unsupported,
+    showWindow: unsupported,
+    quit: unsupported,
+    retryService: unsupported,
+    onService: () => () => undefined,
+    onAppInfo: () => () => undefined,
     onState: (l) => {
       stateListeners.add(l);
       return () => stateListeners.delete(l);

@@ -1,73 +1,101 @@
 import { describe, expect, it } from 'vitest';
 
+import {
+  forwardPushes,
+  isTrustedFrame,
+  registerIpcHandlers,
+  type IpcSenderEvent,
+} from '../../../electron/main/ipc/register-ipc.js';
 import { buildIpcApi } from '../../../electron/preload/ipc-api.js';
-import { registerIpcHandlers } from '../../../electron/main/register-ipc.js';
-import { secureWebPreferences } from '../../../electron/main/window-options.js';
 import type { DliteApi } from '../../../electron/shared/api.js';
 import { INVOKE, PUSH } from '../../../electron/shared/contract.js';
 import { ok } from '../../../electron/shared/errors.js';
 
-describe('Electron IPC wiring (without Electron)', () => {
-  it('keeps windows isolated and sandboxed', () => {
-    const prefs = secureWebPreferences('/app/preload.cjs');
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
-  });
+const RENDERER = 'file:///Applications/Dlite.app/Contents/Resources/app/dist/renderer/index.html';
+const ours: IpcSenderEvent = { senderFrame: { url: `${RENDERER}#settings`, parent: null } };
 
-  it('round-trips every invoke channel from preload to main, turning throws into Results', async () => {
-    const handlers = new Map<string, (e: unknown, a: unknown) => Promise<unknown>>();
-    const fakeIpcMain = {
-      handle: (ch: string, h: (e: unknown, a: unknown) => Promise<unknown>) => void handlers.set(ch, h),
-      removeHandler: (ch: string) => void handlers.delete(ch),
-    };
+function fakeIpcMain() {
+  const handlers = new Map<string, (e: IpcSenderEvent, a: unknown) => Promise<unknown>>();
+  return {
+    handlers,
+    handle: (ch: string, h: (e: IpcSenderEvent, a: unknown) => Promise<unknown>) => void handlers.set(ch, h),
+    removeHandler: (ch: string) => void handlers.delete(ch),
+  };
+}
+
+function recordingApi(seen: string[]): DliteApi {
+  return new Proxy({} as DliteApi, {
+    get: (_t, prop: string) =>
+      prop.startsWith('on')
+        ? () => () => undefined
+        : (arg: unknown) => {
+            seen.push(prop);
+            if (prop === 'restart') throw new Error('boom');
+            return Promise.resolve(ok(arg ?? prop));
+          },
+  });
+}
+
+describe('IPC handlers generated from the contract', () => {
+  it('serve exactly the contract’s invoke channels, preload to main, turning throws into Results', async () => {
+    const ipc = fakeIpcMain();
     const seen: string[] = [];
-    const api = new Proxy({} as DliteApi, {
-      get: (_t, prop: string) =>
-        prop.startsWith('on')
-          ? () => () => undefined
-          : (arg: unknown) => {
-              seen.push(prop);
-              if (prop === 'restart') throw new Error('boom');
-              return Promise.resolve(ok(arg ?? prop));
-            },
-    });
-    const cleanup = registerIpcHandlers(fakeIpcMain as never, api, () => undefined);
-    expect([...handlers.keys()].sort()).toEqual(
+    const cleanup = registerIpcHandlers(ipc, recordingApi(seen), (e) =>
+      isTrustedFrame(e.senderFrame, RENDERER),
+    );
+    expect([...ipc.handlers.keys()].sort()).toEqual(
       Object.values(INVOKE)
         .map((r) => r.channel)
         .sort(),
     );
-
     const client = buildIpcApi({
-      invoke: (ch, arg) => handlers.get(ch)!(null, arg),
+      invoke: (ch, arg) => ipc.handlers.get(ch)!(ours, arg),
       on: () => () => undefined,
     });
     expect(await client.status()).toEqual(ok('status'));
     expect(await client.updateSettings({ cpu_count: 2 })).toEqual(ok({ cpu_count: 2 }));
-    const failed = await client.restart();
-    expect(failed).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } });
-    expect(seen).toEqual(['status', 'updateSettings', 'restart']);
+    expect(await client.showWindow('logs')).toEqual(ok('logs'));
+    expect(await client.restart()).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } });
+    expect(seen).toEqual(['status', 'updateSettings', 'showWindow', 'restart']);
     cleanup();
-    expect(handlers.size).toBe(0);
+    expect(ipc.handlers.size).toBe(0);
   });
 
-  it('forwards pushes on the contract channels', () => {
-    const sent: [string, unknown][] = [];
-    let emit: ((s: unknown) => void) | undefined;
+  it.each([
+    ['another page', { url: 'https://evil.example/', parent: null }],
+    ['a subframe of ours', { url: RENDERER, parent: {} }],
+    ['our page with a query', { url: `${RENDERER}?x=1`, parent: null }],
+    ['another file', { url: 'file:///tmp/index.html', parent: null }],
+    ['a destroyed frame', null],
+  ])('refuse calls from %s before they reach the API', async (_what, frame) => {
+    const ipc = fakeIpcMain();
+    const seen: string[] = [];
+    registerIpcHandlers(ipc, recordingApi(seen), (e) => isTrustedFrame(e.senderFrame, RENDERER));
+    const r = (await ipc.handlers.get(INVOKE.start.channel)!({ senderFrame: frame }, undefined)) as {
+      ok: boolean;
+      error: { code: string; message: string };
+    };
+    expect(r.ok).toBe(false);
+    expect(r.error.code).toBe('invalid-argument');
+    expect(r.error.message).toMatch(/^Refused dlite:vm:start from /);
+    expect(seen).toEqual([]);
+  });
+
+  it('forward every push channel to the windows', () => {
+    const emit = new Map<string, (p: unknown) => void>();
     const api = new Proxy({} as DliteApi, {
-      get: (_t, prop: string) =>
-        prop === 'onState'
-          ? (l: (s: unknown) => void) => {
-              emit = l;
-              return () => undefined;
-            }
-          : prop.startsWith('on')
-            ? () => () => undefined
-            : () => Promise.resolve(ok(null)),
+      get: (_t, prop: string) => (l: (p: unknown) => void) => (emit.set(prop, l), () => emit.delete(prop)),
     });
-    registerIpcHandlers({ handle: () => undefined, removeHandler: () => undefined }, api, (c, p) =>
-      sent.push([c, p]),
-    );
-    emit?.({ state: 'running' });
-    expect(sent).toEqual([[PUSH.onState.channel, { state: 'running' }]]);
+    const sent: [string, unknown][] = [];
+    const off = forwardPushes(api, (c, p) => sent.push([c, p]));
+    expect([...emit.keys()].sort()).toEqual(Object.keys(PUSH).sort());
+    emit.get('onState')?.({ state: 'running' });
+    emit.get('onService')?.({ phase: 'ready', message: null });
+    expect(sent).toEqual([
+      [PUSH.onState.channel, { state: 'running' }],
+      [PUSH.onService.channel, { phase: 'ready', message: null }],
+    ]);
+    off();
+    expect(emit.size).toBe(0);
   });
 });

@@ -19,9 +19,20 @@ const API_METHODS = {
   checkForUpdate: 'invoke',
   applyUpdate: 'invoke',
   rollbackUpdate: 'invoke',
+  hostInfo: 'invoke',
+  checkSettings: 'invoke',
+  install: 'invoke',
+  pickFolder: 'invoke',
+  getAppInfo: 'invoke',
+  setAppPrefs: 'invoke',
+  showWindow: 'invoke',
+  quit: 'invoke',
+  retryService: 'invoke',
   onState: 'push',
   onProgress: 'push',
   onLog: 'push',
+  onService: 'push',
+  onAppInfo: 'push',
 } as const satisfies Record<keyof DliteApi, 'invoke' | 'push'>;
 
 describe('the DliteApi contract', () => {

@@ -1,0 +1,133 @@
+import type { Scene } from '../helpers/scripted-api.js';
+
+const base: Scene = {
+  status: {
+    state: 'stopped',
+    ip: null,
+    hostname: 'local.docker',
+    dockerEndpoint: null,
+    cpus: 2,
+    memoryGiB: 4,
+    diskGiB: 60,
+    hypervisor: 'vfkit',
+    uptimeSeconds: null,
+    ssh: null,
+    failure: null,
+    dockerTransport: null,
+    engineUnresponsiveSince: null,
+    problems: [],
+    hostPid: 4242,
+    os: { running: null, active: '0.1.0' },
+    hostIntegration: { pending: null, degraded: [] },
+  },
+  host: {
+    platform: 'darwin',
+    arch: 'arm64',
+    cpus: 10,
+    memoryGiB: 16,
+    maxMemoryGiB: 15,
+    diskGiB: 60,
+    maxDiskGiB: 2048,
+    hypervisors: [
+      { name: 'xhyve', available: false, reason: 'xhyve runs only on Intel Macs' },
+      { name: 'vfkit', available: true, reason: null },
+      {
+        name: 'qemu',
+        available: false,
+        reason: 'qemu is not installed (brew install qemu, or apt install qemu-system)',
+      },
+    ],
+    autoHypervisor: 'vfkit',
+    installed: true,
+    home: '/Users/me/.dlite',
+    logDir: '/Users/me/.dlite/log',
+  },
+  settings: {
+    schema_version: 3,
+    uuid: '3f2c6f8e-1b7d-4c55-9a0e-7d1f2b3c4d5e',
+    cpu_count: 2,
+    memory: 4,
+    hostname: 'local.docker',
+    share: '/Users',
+    disk_size: 60,
+    hypervisor: 'auto',
+    registry_mirrors: ['https://mirror.gcr.io', 'https://registry.example.com'],
+    docker_args: [],
+    docker_tcp: false,
+    dns: [],
+    auto_restart: false,
+    use_docker_context: true,
+    os_channel_url: 'https://github.com/dlite-app/dlite/releases/latest/download/index.json',
+    os_version: 'latest',
+    docker_socket_link: false,
+    privileged_changes: 'ask',
+    xhyve_binary: '',
+    vfkit_binary: '',
+  },
+  app: {
+    prefs: { launchAtLogin: true, terminal: 'auto', quitAction: 'ask' },
+    version: '0.1.0',
+    terminals: ['auto', 'terminal', 'iterm2', 'ghostty', 'wezterm'],
+    launchAtLoginSupported: true,
+    cliPath: '/Applications/Dlite.app/Contents/Resources/bin/dlite',
+  },
+};
+
+const running: Scene = {
+  ...base,
+  status: {
+    ...base.status,
+    state: 'running',
+    ip: '192.168.64.3',
+    dockerEndpoint: 'unix:///Users/me/.dlite/run/docker.sock',
+    uptimeSeconds: 3 * 3600 + 12 * 60,
+    ssh: { host: '192.168.64.3', port: 22, user: 'docker', hostKeyAlias: 'dlite-3f2c6f8e' },
+  },
+};
+
+/** The popover scenes of `npm run screenshots`. */
+export const POPOVER_SCENES: Record<string, Scene> = {
+  stopped: base,
+  starting: {
+    ...base,
+    status: { ...base.status, state: 'starting' },
+    progress: {
+      operation: 'start',
+      step: 'wait-docker',
+      description: 'Waiting for Docker',
+      current: 6,
+      max: 7,
+    },
+  },
+  running,
+  error: {
+    ...base,
+    status: {
+      ...base.status,
+      state: 'error',
+      failure: {
+        step: 'boot',
+        message: 'The VM process exited during boot (exit code 1)',
+        lastCommand: 'vfkit --cpus 2 --memory 4096 --bootloader linux,…',
+        lastConsoleLines: [
+          '[    0.412311] virtio_blk virtio2: [vda] 125829120 512-byte logical blocks',
+          '[    0.431008] EXT4-fs (vda): mounted filesystem with ordered data mode',
+          '[    0.502114] dlite: milestone network',
+          '[    1.120404] Kernel panic - not syncing: Out of memory',
+        ],
+      },
+    },
+  },
+};
+
+/** The settings window scene: the Docker Engine page is where the mirror editor lives. */
+export const SETTINGS_SCENE: Scene = {
+  ...running,
+  problems: [
+    {
+      field: 'registry_mirrors',
+      index: 2,
+      message: 'registry_mirrors: "ftp://old-mirror" must be an http:// or https:// URL without credentials',
+    },
+  ],
+};
