@@ -96,6 +96,12 @@ export interface Settings {
   readonly auto_restart: boolean;
   /** Make the `dlite` docker context the current one. */
   readonly use_docker_context: boolean;
+  /**
+   * Minutes without a running container, a docker.sock client or an SSH session after which the VM
+   * sleeps (suspended where the hypervisor can save it, else shut down) until docker.sock is used
+   * again; 0 = never.
+   */
+  readonly idle_stop_minutes: number;
 }
 
 export type SettingsKey = Exclude<keyof Settings, 'schema_version' | 'uuid'>;

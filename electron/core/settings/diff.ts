@@ -4,12 +4,14 @@ import { SETTINGS_KEYS } from './schema.js';
 
 /**
  * Settings the supervisor applies to a running VM without a restart: registry mirrors (rewrite
- * daemon.json, SIGHUP dockerd), `auto_restart` and `use_docker_context` (host-side only).
+ * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context` and `idle_stop_minutes`
+ * (host-side only).
  */
 export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'registry_mirrors',
   'auto_restart',
   'use_docker_context',
+  'idle_stop_minutes',
 ]);
 
 export interface SettingsChanges {

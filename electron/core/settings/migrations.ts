@@ -1,4 +1,4 @@
-import { CURRENT_SCHEMA_VERSION } from './schema.js';
+import { CURRENT_SCHEMA_VERSION, DEFAULT_IDLE_STOP_MINUTES } from './schema.js';
 import { splitShellWords } from './shell-words.js';
 
 /** A raw, parsed `config.json` object; migrations edit it in place. */
@@ -52,6 +52,14 @@ function v1ToV2(raw: RawSettings): void {
 }
 
 /**
+ * Version 2 → 3: adds `idle_stop_minutes` with its default: the VM sleeps when nothing uses it, and
+ * docker.sock wakes it (see {@link DEFAULT_IDLE_STOP_MINUTES}).
+ */
+function v2ToV3(raw: RawSettings): void {
+  setDefault(raw, 'idle_stop_minutes', DEFAULT_IDLE_STOP_MINUTES);
+}
+
+/**
  * The migration table, keyed by the version a step migrates FROM (Rancher Desktop's
  * `updateTable` shape). Each step edits the object in place and MUST NOT touch `schema_version`;
  * {@link migrate} sets it. Steps are host-independent and idempotent on already-migrated keys.
@@ -59,6 +67,7 @@ function v1ToV2(raw: RawSettings): void {
 export const MIGRATIONS: Record<number, (raw: RawSettings) => void> = {
   0: v0ToV1,
   1: v1ToV2,
+  2: v2ToV3,
 };
 
 /**

@@ -19,6 +19,7 @@ const KINDS: Record<SettingsKey, Kind> = {
   docker_tcp: 'boolean',
   auto_restart: 'boolean',
   use_docker_context: 'boolean',
+  idle_stop_minutes: 'integer',
 };
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);

@@ -7,7 +7,7 @@ import type { Settings, SettingsKey } from '../../shared/types.js';
  * The schema version this build writes. Bump it together with a new step in `MIGRATIONS`
  * (migrations.ts). Files without `schema_version` are the original dlite's (version 0).
  */
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 /** The facts about the host that defaults and limits depend on. */
 export interface HostFacts {
@@ -48,6 +48,7 @@ export const SETTINGS_FILE_KEYS = [
   'dns',
   'auto_restart',
   'use_docker_context',
+  'idle_stop_minutes',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** The keys a user may change (`dlite config set`, the settings window): all but `uuid`/`schema_version`. */
@@ -55,6 +56,17 @@ export const SETTINGS_KEYS: readonly SettingsKey[] = SETTINGS_FILE_KEYS.filter(
   (k): k is Exclude<(typeof SETTINGS_FILE_KEYS)[number], 'uuid' | 'schema_version'> =>
     k !== 'uuid' && k !== 'schema_version',
 );
+
+/** Longest idle time before the VM sleeps, in minutes (a day). */
+export const MAX_IDLE_STOP_MINUTES = 1440;
+
+/**
+ * Default `idle_stop_minutes`: 10. Long enough that the pauses of an edit-build-run loop never pay
+ * a wake (anything running in a container keeps the VM awake anyway), short enough that a meeting or
+ * lunch costs no CPU or memory. Waking from a saved state takes seconds, so a short setting costs
+ * little; Docker Desktop's Resource Saver waits 5 minutes but then needs a cold start.
+ */
+export const DEFAULT_IDLE_STOP_MINUTES = 10;
 
 /** Largest disk image accepted, in GiB. */
 export const MAX_DISK_GIB = 2048;
@@ -91,6 +103,7 @@ export function defaultSettings(host: HostFacts): Settings {
     dns: [],
     auto_restart: false,
     use_docker_context: false,
+    idle_stop_minutes: DEFAULT_IDLE_STOP_MINUTES,
   };
 }
 

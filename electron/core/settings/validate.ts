@@ -9,6 +9,7 @@ import type { FieldError } from './errors.js';
 import {
   CURRENT_SCHEMA_VERSION,
   MAX_DISK_GIB,
+  MAX_IDLE_STOP_MINUTES,
   SETTINGS_FILE_KEYS,
   SETTINGS_KEYS,
   maxMemoryGiB,
@@ -133,6 +134,10 @@ const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
     stringList(v, (s) => (isIP(s) === 0 ? `${JSON.stringify(s)} is not an IPv4 or IPv6 address` : null)),
   auto_restart: boolean,
   use_docker_context: boolean,
+  idle_stop_minutes: (v) =>
+    integerIn(v, 0, MAX_IDLE_STOP_MINUTES)
+      ? null
+      : `must be a whole number of minutes between 0 (never) and ${MAX_IDLE_STOP_MINUTES}, got ${JSON.stringify(v)}`,
 };
 
 const KNOWN = new Set<string>(SETTINGS_FILE_KEYS);

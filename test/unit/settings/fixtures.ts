@@ -19,7 +19,7 @@ export function validSettings(share: string, overrides: Partial<Settings> = {}):
     memory: 2,
     hostname: 'local.docker',
     share,
-    schema_version: 2,
+    schema_version: 3,
     disk_size: 20,
     hypervisor: 'auto',
     registry_mirrors: [],
@@ -28,6 +28,7 @@ export function validSettings(share: string, overrides: Partial<Settings> = {}):
     dns: [],
     auto_restart: false,
     use_docker_context: false,
+    idle_stop_minutes: 10,
     ...overrides,
   };
 }

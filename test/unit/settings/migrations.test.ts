@@ -87,6 +87,27 @@ describe('settings migrations', () => {
     expect(raw).toEqual({ ...v1, use_docker_context: false });
   });
 
+  it('v2 → v3: adds idle_stop_minutes (10) and changes nothing else; keeps a value already there', () => {
+    const v2: Record<string, unknown> = {
+      ...original(),
+      schema_version: 2,
+      disk_size: 30,
+      hypervisor: 'qemu',
+      registry_mirrors: [],
+      docker_args: [],
+      docker_tcp: false,
+      dns: [],
+      auto_restart: false,
+      use_docker_context: true,
+    };
+    const raw = structuredClone(v2);
+    MIGRATIONS[2]!(raw);
+    expect(raw).toEqual({ ...v2, idle_stop_minutes: 10 });
+    const set = { ...structuredClone(v2), idle_stop_minutes: 0 };
+    MIGRATIONS[2]!(set);
+    expect(set['idle_stop_minutes']).toBe(0);
+  });
+
   it('v0 → current end to end: a valid current file, input untouched', () => {
     const raw = original();
     const result = migrate(raw);
@@ -104,7 +125,7 @@ describe('settings migrations', () => {
 
   it('a current file passes through unchanged', () => {
     const current = { ...migrate(original()).settings };
-    expect(migrate(current)).toEqual({ settings: current, from: 2, to: 2 });
+    expect(migrate(current)).toEqual({ settings: current, from: 3, to: 3 });
   });
 
   it('refuses a file from a newer schema', () => {
@@ -121,7 +142,7 @@ describe('settings migrations', () => {
     const e = thrown(() => migrate({ ...original(), schema_version: version }));
     expect(e).toBeInstanceOf(MigrationError);
     expect((e as MigrationError).kind).toBe('malformed');
-    expect(e.message).toMatch(/^schema_version: must be an integer between 0 and 2/);
+    expect(e.message).toMatch(/^schema_version: must be an integer between 0 and 3/);
   });
 
   it('refuses a dlite 2.x extra it cannot split, naming the key', () => {
