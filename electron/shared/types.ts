@@ -1,6 +1,10 @@
 /** DTOs of the Dlite API. Plain data only: they cross IPC and the control socket as JSON. */
 
-export const VM_STATES = ['stopped', 'starting', 'running', 'stopping', 'error'] as const;
+/**
+ * `sleeping`: stopped because nothing used it (`idle_stop_minutes`), suspended to a file where the
+ * hypervisor can save it; docker.sock stays open and the next client wakes the VM.
+ */
+export const VM_STATES = ['stopped', 'starting', 'running', 'stopping', 'sleeping', 'error'] as const;
 export type VmState = (typeof VM_STATES)[number];
 
 export const HYPERVISORS = ['auto', 'xhyve', 'vfkit', 'qemu'] as const;
@@ -45,6 +49,42 @@ export interface VmStatus {
   readonly failure: FailureDetails | null;
   /** Pid of the process hosting the supervisor. */
   readonly hostPid: number;
+  /** While `sleeping`: since when, and whether the VM was saved (wakes in seconds) or shut down. */
+  readonly sleep?: SleepInfo | null;
+  /** What the VM costs the host and uses inside; null when nothing was measured yet. */
+  readonly resources?: ResourceFigures | null;
+}
+
+/** How the VM sleeps. */
+export interface SleepInfo {
+  /** ISO 8601 */
+  readonly since: string;
+  /** True: saved to a file, the wake continues it; false: shut down, the wake boots it. */
+  readonly suspended: boolean;
+  /** Allocated bytes of the saved state on the host; null when not suspended. */
+  readonly savedStateBytes: number | null;
+}
+
+/**
+ * The figures that tell whether Dlite costs anything. Host figures count the hypervisor and its
+ * helpers (virtiofsd's private memory; guest RAM they share is counted once).
+ */
+export interface ResourceFigures {
+  /** ISO 8601 time of the newest sample. */
+  readonly sampledAt: string;
+  /** The hypervisor's CPU use over the last minute (or since it started), % of one core; null when not running. */
+  readonly hypervisorCpuPercent: number | null;
+  /** Resident memory of the hypervisor processes on the host, bytes; null when not running. */
+  readonly hypervisorRssBytes: number | null;
+  /** `disk.img`: bytes allocated on the host (it is sparse) and its apparent size. */
+  readonly diskAllocatedBytes: number | null;
+  readonly diskSizeBytes: number | null;
+  /** Inside the guest: memory in use (total − available) and total; null unless running. */
+  readonly guestMemoryUsedBytes: number | null;
+  readonly guestMemoryTotalBytes: number | null;
+  /** Inside the guest: the data disk's used and total bytes; null unless running. */
+  readonly guestDiskUsedBytes: number | null;
+  readonly guestDiskTotalBytes: number | null;
 }
 
 /** One step of a long operation (start, install). */

@@ -75,14 +75,17 @@ export function composeSupervisorDeps(
   paths: DlitePaths,
   logger: Logger,
   env: NodeJS.ProcessEnv = process.env,
+  extras: Pick<SupervisorDeps, 'frontDoor' | 'resources'> = {},
 ): SupervisorDeps {
   const repo = new SettingsRepository(paths);
   const makeDriver = (settings: Settings): HypervisorDriver =>
     createDriver(
       selectDriver(settings.hypervisor, { platform: process.platform, arch: process.arch }),
       paths,
+      { env, log: (line) => logger.info(line) },
     );
   return {
+    ...extras,
     paths,
     logger,
     loadSettings: async () => {
@@ -109,6 +112,7 @@ export function composeSupervisorDeps(
         driver,
         logger,
         dockerTransport: env['DLITE_DOCKER_TRANSPORT'] === 'ssh' ? 'ssh' : 'auto',
+        ...(extras.frontDoor ? { engineSocket: paths.engineSocket } : {}),
       }),
     consoleTail: (n) => tailLines(paths.consoleLog, n),
     orphanPid: async () => {

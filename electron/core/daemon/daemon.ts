@@ -1,6 +1,9 @@
 import { createSupervisorApi } from '../api/supervisor-api.js';
 import { startControlServer } from '../control/server.js';
+import { IdleController } from '../idle/idle-controller.js';
+import { SocketGate } from '../idle/socket-gate.js';
 import { createFileLogger } from '../log/logger.js';
+import { ResourceSampler } from '../resources/figures.js';
 import type { DlitePaths } from '../paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { composeSupervisorDeps } from './compose.js';
@@ -27,7 +30,17 @@ export async function runDaemon(
     }
     throw e;
   }
-  const supervisor = new Supervisor(composeSupervisorDeps(paths, logger, env));
+  const gate = new SocketGate({
+    socket: paths.dockerSocket,
+    engineSocket: paths.engineSocket,
+    log: (line) => logger.info(line),
+  });
+  const sampler = new ResourceSampler(paths.disk);
+  const supervisor = new Supervisor(
+    composeSupervisorDeps(paths, logger, env, { frontDoor: gate, resources: sampler }),
+  );
+  const idle = new IdleController({ host: supervisor, clients: gate, sampler, logger });
+  idle.start();
   const api = createSupervisorApi({ supervisor, paths, logger });
   const server = await startControlServer(api, paths.controlSocket);
   logger.info(`daemon ${process.pid} serving ${paths.controlSocket}`);
@@ -38,7 +51,9 @@ export async function runDaemon(
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info(`${signal}: stopping the VM and exiting`);
+  idle.stop();
   await supervisor.dispose({ stopVm: true });
+  await gate.setMode('closed');
   await server.close();
   await lock.release();
   return 0;

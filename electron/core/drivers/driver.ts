@@ -40,6 +40,17 @@ export interface DriverFeatures {
   readonly needsRoot: boolean;
   /** Architectures this driver can boot on this host. */
   readonly arches: readonly GuestArch[];
+  /**
+   * How memory the guest frees gets back to the host: `free-page-reporting` (virtio-balloon reports
+   * freed pages and the hypervisor drops them), or `none` (vfkit's balloon does not return pages to
+   * macOS; xhyve has no balloon): the footprint then only shrinks when the VM restarts.
+   */
+  readonly memoryReturn: 'free-page-reporting' | 'none';
+  /**
+   * The whole VM can be saved to a file and started from it ({@link HypervisorDriver.suspend}).
+   * Without it an idle stop is a shutdown and the wake a cold boot.
+   */
+  readonly suspend: boolean;
 }
 
 export interface DriverInfo {
@@ -61,6 +72,19 @@ export interface RunningVm {
   readonly pid: number;
   /** Settles when the hypervisor process ends, for whatever reason. Never rejects. */
   readonly exited: Promise<ExitInfo>;
+  /**
+   * True when this start continued a saved VM (see {@link HypervisorDriver.suspend}) instead of
+   * booting: the guest's processes, uptime and disk state are those of the moment it was saved.
+   */
+  readonly resumed?: boolean;
+}
+
+/** What a {@link HypervisorDriver.suspend} left on disk. */
+export interface SuspendResult {
+  /** The saved state, bytes on disk (allocated). */
+  readonly stateBytes: number;
+  /** Milliseconds from the request to the hypervisor's exit. */
+  readonly tookMs: number;
 }
 
 /** Where SSH in the guest is reachable from the host. */
@@ -121,4 +145,18 @@ export interface HypervisorDriver {
   adopt?(pid: number): Promise<RunningVm | null>;
   /** Let go of the VM without stopping it (closes control connections) so another supervisor can adopt it. */
   detach?(): Promise<void>;
+  /**
+   * Saves the whole running VM to a file and ends the hypervisor (features.suspend). The guest MUST
+   * have run `suspend prepare` (share unmounted, disk synced). The next {@link start} with the same
+   * configuration continues from that file (`RunningVm.resumed`); a state that no longer matches
+   * the disk, the OS image, the hypervisor or the configuration is discarded and the VM boots.
+   * Rejects (and leaves the VM running) when the hypervisor refuses to save.
+   */
+  suspend?(timeoutMs: number): Promise<SuspendResult>;
+  /** Drops a saved state, if any (an explicit stop, a reset). Idempotent. */
+  discardSavedState?(reason: string): Promise<void>;
+  /** Bytes of a saved state on disk, or null when there is none. */
+  savedStateBytes?(): Promise<number | null>;
+  /** Host processes that make up the running VM (hypervisor first), for resource figures. */
+  processIds?(): readonly number[];
 }

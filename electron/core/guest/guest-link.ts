@@ -28,6 +28,11 @@ export interface GuestLinkOptions {
   readonly dockerTransport?: 'auto' | 'ssh';
   /** How long the guest's agent may take to answer on the Docker port, ms (default 15 s). */
   readonly dockerPortHandshakeMs?: number;
+  /**
+   * Where the transport serves the engine (default `paths.dockerSocket`); the daemon's front door
+   * owns `paths.dockerSocket` then and passes its clients through (idle/socket-gate.ts).
+   */
+  readonly engineSocket?: string;
 }
 
 /** Delay between `/_ping` attempts while waiting for Docker, ms. */
@@ -48,7 +53,11 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
   };
   const ssh = new SshClient(target);
   const log = (line: string): void => o.logger.info(line);
-  const sshForward = new DockerSocketForwarder({ target: { ...target, paths: o.paths }, log });
+  const served = { dockerSocket: o.engineSocket ?? o.paths.dockerSocket, runDir: o.paths.runDir };
+  const sshForward = new DockerSocketForwarder({
+    target: { ...target, paths: { ...o.paths, dockerSocket: served.dockerSocket } },
+    log,
+  });
   const port = o.dockerTransport === 'ssh' ? undefined : o.driver.dockerPort?.();
   let forwarder: DockerForward = sshForward;
 
@@ -57,7 +66,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
     if (port) {
       const mux = new MuxForwarder({
         channel: port,
-        paths: o.paths,
+        paths: served,
         handshakeTimeoutMs: o.dockerPortHandshakeMs ?? 15_000,
         log,
       });
@@ -138,6 +147,11 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
       const r = await syncGuestClock(ssh);
       log(`guest clock set (was ${r.offsetBeforeMs} ms off)`);
     },
+    run: async (command, timeoutMs) => {
+      const r = await ssh.exec(command, { timeoutMs: timeoutMs ?? 60_000 });
+      return { stdout: r.stdout, exitCode: r.exitCode };
+    },
+    runningContainers: async () => (await forwarder.api.listContainers({ timeoutMs: 10_000 })).length,
     close: async () => {
       await ports?.stop({ removeForwards: true }).catch(() => undefined);
       ports = null;

@@ -1,4 +1,4 @@
-import type { Settings, SettingsKey } from '../../shared/types.js';
+import type { ResourceFigures, Settings, SettingsKey, VmState } from '../../shared/types.js';
 import type { HypervisorDriver, SshEndpoint, VmConfig } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
@@ -18,6 +18,10 @@ export interface GuestLink {
   syncClock(): Promise<void>;
   /** Stops forwards and closes SSH connections. Idempotent. */
   close(): Promise<void>;
+  /** Runs a shell command line in the guest as `docker` (sudo allowed); resolves whatever its exit code. */
+  run(command: string, timeoutMs?: number): Promise<{ stdout: string; exitCode: number }>;
+  /** Containers running now (`GET /containers/json`). */
+  runningContainers(): Promise<number>;
 }
 
 export interface DiskLock {
@@ -44,4 +48,16 @@ export interface SupervisorDeps {
   orphanPid(): Promise<number | null>;
   /** Opens a terminal with an SSH shell (platform specific). */
   openTerminal?(endpoint: SshEndpoint): Promise<void>;
+  /** The daemon's docker.sock: follows the VM state, and asks for a wake when a client waits. */
+  readonly frontDoor?: FrontDoor;
+  /** Host-side resource figures shown in the status. */
+  readonly resources?: { latest(): ResourceFigures | null };
+}
+
+/** See `idle/socket-gate.ts`. */
+export interface FrontDoor {
+  follow(state: VmState): Promise<void>;
+  onDemand(listener: () => void): void;
+  /** Clients waiting for the VM. */
+  readonly waiting: number;
 }

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
+
 import type { Result } from '../../shared/errors.js';
 import { err, ok } from '../../shared/errors.js';
 import type {
   FailureDetails,
   ProgressDto,
   Settings,
+  SleepInfo,
   SettingsUpdate,
   VmState,
   VmStatus,
@@ -13,6 +16,7 @@ import { killProcess } from '../vm/pidfile.js';
 import { AutoRestarter } from './auto-restart.js';
 import { CancelledError, StepError, throwIfCancelled, toErrorDto, toStepError } from './errors.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
+import { GuestBusyError, prepareGuest, resumeGuest, saveOrShutdown } from './sleep.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';
 
@@ -38,6 +42,7 @@ class VmExitedError extends Error {
 export class Supervisor {
   private state: VmState = 'stopped';
   private failure: FailureDetails | null = null;
+  private sleepInfo: SleepInfo | null = null;
   private boot: Boot | null = null;
   private settings: Settings | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -49,10 +54,64 @@ export class Supervisor {
 
   constructor(private readonly deps: SupervisorDeps) {
     this.autoRestart = new AutoRestarter(deps.logger, () => void this.start());
+    // A client waiting on docker.sock wakes a sleeping VM.
+    deps.frontDoor?.onDemand(() => {
+      if (this.state === 'sleeping') void this.start();
+    });
   }
 
   status(): VmStatus {
-    return describeVm(this.state, this.failure, this.boot, this.settings, this.deps.paths.dockerSocket);
+    return {
+      ...describeVm(this.state, this.failure, this.boot, this.settings, this.deps.paths.dockerSocket),
+      sleep: this.state === 'sleeping' ? this.sleepInfo : null,
+      resources: this.deps.resources?.latest() ?? null,
+    };
+  }
+
+  /** The driver of the running VM (for resource figures); null otherwise. */
+  runningDriver(): HypervisorDriver | null {
+    return this.state === 'running' ? (this.boot?.driver ?? null) : null;
+  }
+
+  /**
+   * The idle stop: asks the guest to get ready (sync, trim, unmount the share), then saves the VM
+   * where the driver can (else shuts it down) and goes `sleeping`: docker.sock stays open and the
+   * next client wakes the VM. Refused (`vm-busy`, the VM runs on) when the guest cannot let go of
+   * the share; a no-op unless running.
+   */
+  sleep(): Promise<Result<VmStatus>> {
+    return this.exclusive(() => this.runSleep());
+  }
+
+  private async runSleep(): Promise<Result<VmStatus>> {
+    const boot = this.boot;
+    if (this.state !== 'running' || boot === null || boot.link === null) return ok(this.status());
+    try {
+      await prepareGuest(boot.link);
+    } catch (e) {
+      const why = e instanceof GuestBusyError ? e.message : String(e);
+      this.deps.logger.warn(`not sleeping: ${why}`);
+      return err('vm-busy', `The VM cannot sleep now: ${why}`);
+    }
+    this.setState('stopping');
+    boot.expectingExit = true;
+    try {
+      await boot.link
+        .close()
+        .catch((e: unknown) => this.deps.logger.warn(`closing the guest link: ${String(e)}`));
+      this.sleepInfo = await saveOrShutdown(boot, this.deps.logger);
+    } catch (e) {
+      const se = toStepError('stop', e, 'driver-failed');
+      await boot.lock?.release();
+      if (this.boot === boot) this.boot = null;
+      this.setState('error', { step: 'stop', message: se.message, lastConsoleLines: [] });
+      return { ok: false, error: toErrorDto(se) };
+    }
+    await boot.lock?.release();
+    if (this.boot === boot) this.boot = null;
+    this.setState('sleeping');
+    if ((this.deps.frontDoor?.waiting ?? 0) > 0) void this.start();
+    return ok(this.status());
   }
 
   onState(listener: (s: VmStatus) => void): () => void {
@@ -140,7 +199,7 @@ export class Supervisor {
     const abort = new AbortController();
     const p = this.exclusive(async () => {
       const pid = await this.deps.orphanPid();
-      if (pid === null) return ok(this.status());
+      if (pid === null) return this.recoverSleep();
       this.deps.logger.info(`found a VM left running (pid ${pid}); adopting it`);
       return this.runStart(abort.signal, pid);
     });
@@ -150,6 +209,19 @@ export class Supervisor {
       if (this.startPromise === p) this.startPromise = null;
     });
     return p;
+  }
+
+  /** A VM saved by an earlier host sleeps on: docker.sock opens and the next client wakes it. */
+  private async recoverSleep(): Promise<Result<VmStatus>> {
+    if (this.state !== 'stopped' || !existsSync(this.deps.paths.config)) return ok(this.status());
+    const bytes = await this.deps
+      .createDriver(await this.loadSettings())
+      .savedStateBytes?.()
+      .catch(() => null);
+    if (bytes === null || bytes === undefined) return ok(this.status());
+    this.sleepInfo = { since: new Date().toISOString(), suspended: true, savedStateBytes: bytes };
+    this.setState('sleeping');
+    return ok(this.status());
   }
 
   /** Stops the VM and forgets listeners; for process shutdown. */
@@ -171,6 +243,7 @@ export class Supervisor {
     assertTransition(this.state, to);
     this.state = to;
     this.failure = failure;
+    void this.deps.frontDoor?.follow(to);
     this.deps.logger.info(`state ${to}${failure ? ` (${failure.step}: ${failure.message})` : ''}`);
     this.emitState();
   }
@@ -235,6 +308,7 @@ export class Supervisor {
       boot.endpoint = await driver.sshEndpoint(TIMEOUTS.ssh, signal);
       boot.link = this.deps.connectGuest(boot.endpoint, settings, driver);
       await boot.link.waitSsh(TIMEOUTS.ssh, signal);
+      if (boot.vm.resumed) await resumeGuest(boot.link, this.deps.logger);
       step = 'forward-docker';
       this.progress(step);
       await boot.link.forwardDocker(signal);
@@ -306,6 +380,16 @@ export class Supervisor {
   private async runStop(): Promise<Result<VmStatus>> {
     this.autoRestart.cancel();
     if (this.state === 'stopped') return ok(this.status());
+    if (this.state === 'sleeping') {
+      // A stop means the next start boots: the guest synced its disk before it was saved.
+      const settings = this.settings ?? (await this.loadSettings());
+      await this.deps
+        .createDriver(settings)
+        .discardSavedState?.('the VM was stopped while it slept')
+        .catch((e: unknown) => this.deps.logger.warn(`removing the saved VM: ${String(e)}`));
+      this.setState('stopped');
+      return ok(this.status());
+    }
     if (this.state === 'error' && this.boot === null) {
       this.setState('stopped');
       return ok(this.status());

@@ -6,6 +6,7 @@ const LABELS: Record<VmState, string> = {
   starting: 'Starting…',
   running: 'Running',
   stopping: 'Stopping…',
+  sleeping: 'Sleeping (wakes on use)',
   error: 'Error',
 };
 

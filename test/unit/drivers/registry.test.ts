@@ -47,12 +47,27 @@ describe('selectDriver', () => {
 
 describe('createDriver', () => {
   it('creates a QemuDriver with the qemu features', () => {
-    const d = createDriver('qemu', paths);
+    const d = createDriver('qemu', paths, { env: { DLITE_VIRTIOFSD: 'off' } });
     expect(d).toBeInstanceOf(QemuDriver);
     expect(d.info).toEqual({
       name: 'qemu',
-      features: { shareType: '9p', networkMode: 'user', needsRoot: false, arches: ['amd64'] },
+      features: {
+        shareType: '9p',
+        networkMode: 'user',
+        needsRoot: false,
+        arches: ['amd64'],
+        memoryReturn: 'free-page-reporting',
+        suspend: true,
+      },
     });
+    const fsd = path.join(import.meta.dirname, 'fake-virtiofsd');
+    expect(
+      new QemuDriver(paths, { env: { DLITE_VIRTIOFSD: process.execPath }, platform: 'linux' }).info.features
+        .shareType,
+    ).toBe('virtiofs');
+    expect(new QemuDriver(paths, { env: { DLITE_VIRTIOFSD: fsd }, platform: 'linux' }).virtiofsd.reason).toBe(
+      `DLITE_VIRTIOFSD=${fsd} is not an executable file; using 9p`,
+    );
     expect(new QemuDriver(paths, { hostArch: 'arm64' }).info.features.arches).toEqual(['arm64']);
   });
 

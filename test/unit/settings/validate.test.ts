@@ -127,8 +127,16 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
   ['dns', ['dns.google'], /^dns: /],
   ['dns', ['8.8.8.8', '8.8.8.8'], /^dns: "8.8.8.8" is listed twice$/],
   ['schema_version', 1, /^schema_version: must be 3$/],
-  ['idle_stop_minutes', -1, /^idle_stop_minutes: must be a whole number of minutes between 0 \(never\) and 1440, got -1$/],
-  ['idle_stop_minutes', 2.5, /^idle_stop_minutes: must be a whole number of minutes between 0 \(never\) and 1440, got 2.5$/],
+  [
+    'idle_stop_minutes',
+    -1,
+    /^idle_stop_minutes: must be a whole number of minutes between 0 \(never\) and 1440, got -1$/,
+  ],
+  [
+    'idle_stop_minutes',
+    2.5,
+    /^idle_stop_minutes: must be a whole number of minutes between 0 \(never\) and 1440, got 2.5$/,
+  ],
   ['idle_stop_minutes', '10', /^idle_stop_minutes: must be a whole number/],
 ];
 
