@@ -91,6 +91,18 @@ export const COMMANDS: readonly CliCommand[] = [
     run: lazy(() => vm().then((m) => m.syncClockCommand)),
   },
   {
+    name: 'sleep',
+    usage: 'sleep',
+    summary: 'put the VM to sleep now (docker.sock wakes it)',
+    run: lazy(() => import('./commands/idle.js').then((m) => m.sleepCommand)),
+  },
+  {
+    name: 'disk',
+    usage: 'disk reclaim',
+    summary: 'give the space the VM freed back to this machine',
+    run: lazy(() => import('./commands/idle.js').then((m) => m.diskCommand)),
+  },
+  {
     name: 'doctor',
     usage: 'doctor',
     summary: 'check the hypervisor, accelerator, disk and sockets',

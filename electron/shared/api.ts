@@ -1,5 +1,6 @@
 import type { Result } from './errors.js';
 import type {
+  DiskReclaim,
   LogLine,
   LogsRequest,
   ProgressDto,
@@ -33,6 +34,10 @@ export interface DliteApi {
   openTerminal: () => Promise<Result<void>>;
   /** Sets the guest clock from the host's. */
   syncClock: () => Promise<Result<void>>;
+  /** Puts a running VM to sleep now, as an idle stop does; docker.sock wakes it. */
+  sleep: () => Promise<Result<VmStatus>>;
+  /** Trims the guest's disk so `disk.img` gives the freed space back to the host. */
+  reclaimDisk: () => Promise<Result<DiskReclaim>>;
   checkForUpdate: () => Promise<Result<UpdateInfo>>;
   applyUpdate: () => Promise<Result<void>>;
   onState: (listener: (status: VmStatus) => void) => Unsubscribe;

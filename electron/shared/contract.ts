@@ -27,6 +27,8 @@ export const INVOKE = {
   logs: { channel: 'dlite:logs:read', method: 'POST', path: '/v1/logs' },
   openTerminal: { channel: 'dlite:terminal:open', method: 'POST', path: '/v1/terminal' },
   syncClock: { channel: 'dlite:vm:sync-clock', method: 'POST', path: '/v1/vm/sync-clock' },
+  sleep: { channel: 'dlite:vm:sleep', method: 'POST', path: '/v1/vm/sleep' },
+  reclaimDisk: { channel: 'dlite:disk:reclaim', method: 'POST', path: '/v1/disk/reclaim' },
   checkForUpdate: { channel: 'dlite:update:check', method: 'GET', path: '/v1/update' },
   applyUpdate: { channel: 'dlite:update:apply', method: 'POST', path: '/v1/update' },
 } as const satisfies Record<InvokeMethod, InvokeRoute>;

@@ -155,6 +155,15 @@ export interface SettingsUpdate {
   readonly appliedLive: readonly SettingsKey[];
 }
 
+/** What a disk reclaim gave back. */
+export interface DiskReclaim {
+  /** Bytes the guest's file system trimmed (free space it told the disk about). */
+  readonly trimmedBytes: number;
+  /** `disk.img`'s allocated bytes on the host before and after. */
+  readonly allocatedBeforeBytes: number;
+  readonly allocatedAfterBytes: number;
+}
+
 export interface UpdateInfo {
   readonly currentVersion: string;
   readonly latestVersion: string | null;

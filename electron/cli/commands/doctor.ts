@@ -3,6 +3,10 @@ import { statfs } from 'node:fs/promises';
 import { createControlClient } from '../../core/control/client.js';
 import { DockerApi } from '../../core/docker/api.js';
 import { detectAccelerator } from '../../core/drivers/qemu/accel.js';
+import { QemuDriver } from '../../core/drivers/qemu/qemu-driver.js';
+import { createDriver, selectDriver } from '../../core/drivers/registry.js';
+import { describeCapabilities } from '../../core/idle/capabilities.js';
+import type { DlitePaths } from '../../core/paths.js';
 import { verifyImageDir } from '../../core/os-image/manifest.js';
 import { locateInstalledImage } from '../../core/os-image/store.js';
 import { run } from '../../core/process/run.js';
@@ -36,6 +40,24 @@ async function check(name: string, fn: () => Promise<Omit<Check, 'name'>>): Prom
     return { name, ...(await fn()) };
   } catch (e) {
     return { name, level: 'fail', detail: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** The chosen driver's share, memory return and suspend, as checks. */
+async function capabilityChecks(paths: DlitePaths, env: NodeJS.ProcessEnv): Promise<Check[]> {
+  try {
+    const s = await new SettingsRepository(paths).load(await hostValidationContext(paths));
+    const driver = createDriver(
+      selectDriver(s.hypervisor, { platform: process.platform, arch: process.arch }),
+      paths,
+      {
+        env,
+      },
+    );
+    const note = driver instanceof QemuDriver ? driver.virtiofsd.reason : null;
+    return describeCapabilities(driver.info, note);
+  } catch {
+    return [];
   }
 }
 
@@ -85,6 +107,7 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
       const text = `${(free / 1024 ** 3).toFixed(1)} GiB free for ${paths.home}`;
       return { level: free < MIN_FREE_BYTES ? 'warn' : 'ok', detail: text };
     }),
+    ...(await capabilityChecks(paths, io.env)),
     await check('OS image', async () => {
       const image = await locateInstalledImage(paths, arch);
       await verifyImageDir(image.dir, image.manifest, { digests: false });

@@ -5,6 +5,7 @@ import { CliError, cliPaths, unwrap, withDaemon } from '../client.js';
 import type { CliIo } from '../commands.js';
 import { parseFlags } from '../flags.js';
 import { createProgressView } from '../progress.js';
+import { formatFigures, formatSleep } from './figures.js';
 
 /** Runs a lifecycle call while showing pushed progress; prints the outcome. */
 async function lifecycle(io: CliIo, call: (api: DliteApi) => Promise<Result<VmStatus>>): Promise<VmStatus> {
@@ -52,7 +53,8 @@ export async function restartCommand(args: readonly string[], io: CliIo): Promis
 }
 
 export function formatStatus(s: VmStatus): string[] {
-  const lines = [`state:      ${s.state}`, `hostname:   ${s.hostname}`];
+  const state = s.state === 'sleeping' ? 'sleeping (wakes on use)' : s.state;
+  const lines = [`state:      ${state}`, `hostname:   ${s.hostname}`];
   if (s.state === 'running') {
     lines.push(
       `ip:         ${s.ip ?? '—'}`,
@@ -62,6 +64,7 @@ export function formatStatus(s: VmStatus): string[] {
       `uptime:     ${s.uptimeSeconds ?? 0} s`,
     );
   }
+  lines.push(...formatSleep(s), ...formatFigures(s.resources ?? null));
   if (s.failure) {
     lines.push(`failed at:  ${s.failure.step}: ${s.failure.message}`);
     if (s.failure.lastCommand) lines.push(`command:    ${s.failure.lastCommand}`);

@@ -2,6 +2,7 @@ import type { DliteApi } from '../../shared/api.js';
 import { err, ok } from '../../shared/errors.js';
 import type { LogLine, LogsRequest } from '../../shared/types.js';
 import { tailLines } from '../fs/tail.js';
+import { reclaimDisk } from '../resources/reclaim.js';
 import type { Logger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -73,6 +74,19 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
         return ok(undefined);
       } catch (e) {
         return err('ssh-failed', `Could not set the VM clock: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    sleep: () => sup.sleep(),
+    reclaimDisk: async () => {
+      const link = sup.guest();
+      if (!link) return err('vm-not-running', "The VM is not running: start it with 'dlite start'");
+      try {
+        return ok(await reclaimDisk(link, paths.disk));
+      } catch (e) {
+        return err(
+          'ssh-failed',
+          `Could not trim the VM's disk: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     },
     checkForUpdate: () =>

@@ -26,8 +26,9 @@ export class IdleClock {
   }
 
   observe(a: Activity): void {
-    if (a.containers > 0 || a.dockerClients > 0 || a.sshSessions > 0)
+    if (a.containers > 0 || a.dockerClients > 0 || a.sshSessions > 0) {
       this.lastBusy = Math.max(this.lastBusy, a.at);
+    }
     this.lastBusy = Math.max(this.lastBusy, a.lastDockerClient);
   }
 

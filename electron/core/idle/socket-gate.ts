@@ -37,7 +37,13 @@ export interface SocketGateOptions {
 interface Held {
   readonly sock: net.Socket;
   readonly timer: NodeJS.Timeout;
+  /** What the client sent while it waited. */
+  readonly buffered: Buffer[];
+  bytes: number;
 }
+
+/** A waiting client may send this much before it is served (a request, not an upload). */
+const MAX_HELD_BYTES = 1024 * 1024;
 
 /**
  * The daemon's docker.sock: it stays open while the VM sleeps or boots, keeps clients waiting
@@ -152,13 +158,21 @@ export class SocketGate {
       this.o.log('docker.sock: a client waited too long for the VM; disconnected it');
       this.drop(h);
     }, this.o.holdTimeoutMs ?? 300_000);
-    const h: Held = { sock, timer };
+    const h: Held = { sock, timer, buffered: [], bytes: 0 };
     this.held.add(h);
-    // A client that gives up while waiting is forgotten at once.
+    // Read while waiting, so a client that gives up is noticed: an HTTP client that ends its side
+    // before any answer (or goes away) has given up, and is forgotten at once.
+    sock.on('data', (d: Buffer) => {
+      h.buffered.push(d);
+      h.bytes += d.length;
+      if (h.bytes > MAX_HELD_BYTES) this.drop(h);
+    });
+    sock.once('end', () => this.held.has(h) && this.drop(h));
     sock.once('close', () => {
       clearTimeout(timer);
       this.held.delete(h);
     });
+    sock.resume();
     this.demandListener?.();
   }
 
@@ -171,11 +185,14 @@ export class SocketGate {
   private pass(h: Held): void {
     clearTimeout(h.timer);
     this.held.delete(h);
-    if (!h.sock.destroyed) void this.connectEngine(h.sock);
+    h.sock.pause();
+    h.sock.removeAllListeners('data');
+    h.sock.removeAllListeners('end');
+    if (!h.sock.destroyed) void this.connectEngine(h.sock, h.buffered);
   }
 
-  /** Pipes `client` to the engine socket both ways, half-close included. */
-  private async connectEngine(client: net.Socket): Promise<void> {
+  /** Pipes `client` to the engine socket both ways, half-close included; `first` goes ahead. */
+  private async connectEngine(client: net.Socket, first: readonly Buffer[] = []): Promise<void> {
     const deadline = Date.now() + (this.o.engineRetryMs ?? 15_000);
     for (;;) {
       if (client.destroyed) return;
@@ -190,6 +207,7 @@ export class SocketGate {
         client.on('error', () => up.destroy());
         up.once('close', (hadError) => hadError && client.destroy());
         client.once('close', (hadError) => hadError && up.destroy());
+        for (const chunk of first) up.write(chunk);
         client.pipe(up);
         up.pipe(client);
         client.resume();

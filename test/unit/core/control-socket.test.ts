@@ -34,6 +34,8 @@ function recordingApi(): DliteApi & { calls: unknown[]; emitState(s: VmStatus): 
     logs: unsupported,
     openTerminal: unsupported,
     syncClock: unsupported,
+    sleep: unsupported,
+    reclaimDisk: unsupported,
     checkForUpdate: unsupported,
     applyUpdate: unsupported,
     onState: (l) => {

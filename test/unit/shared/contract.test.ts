@@ -15,6 +15,8 @@ const API_METHODS = {
   logs: 'invoke',
   openTerminal: 'invoke',
   syncClock: 'invoke',
+  sleep: 'invoke',
+  reclaimDisk: 'invoke',
   checkForUpdate: 'invoke',
   applyUpdate: 'invoke',
   onState: 'push',

@@ -1,0 +1,31 @@
+import type { DiskReclaim } from '../../shared/types.js';
+import type { GuestLink } from '../supervisor/ports.js';
+import { diskFigures } from './figures.js';
+
+/** The guest helper that trims the data disk and prints `trimmed <bytes>` (build/os). */
+export const GUEST_TRIM = 'sudo /usr/lib/dlite/reclaim trim';
+
+/** `trimmed <bytes>` → bytes. Pure; null when the line is missing. */
+export function parseTrimmed(text: string): number | null {
+  const m = /^trimmed (\d+)\s*$/m.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Trims the guest's data disk now (QEMU turns the trims into holes in the sparse `disk.img`) and
+ * measures the disk file before and after. Rejects when the guest command fails.
+ */
+export async function reclaimDisk(link: GuestLink, disk: string): Promise<DiskReclaim> {
+  const before = await diskFigures(disk);
+  const r = await link.run(GUEST_TRIM, 300_000);
+  const trimmed = parseTrimmed(r.stdout);
+  if (r.exitCode !== 0 || trimmed === null) {
+    throw new Error(`fstrim in the VM failed (exit ${r.exitCode}): ${r.stdout.trim()}`);
+  }
+  const after = await diskFigures(disk);
+  return {
+    trimmedBytes: trimmed,
+    allocatedBeforeBytes: before.allocated ?? 0,
+    allocatedAfterBytes: after.allocated ?? 0,
+  };
+}
