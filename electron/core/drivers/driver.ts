@@ -157,6 +157,11 @@ export interface HypervisorDriver {
   discardSavedState?(reason: string): Promise<void>;
   /** Bytes of a saved state on disk, or null when there is none. */
   savedStateBytes?(): Promise<number | null>;
+  /**
+   * After a resumed start: hands the guest's free memory (bytes, from the guest) back to the host
+   * where the restore made it resident. Resolves when done; a no-op where nothing is needed.
+   */
+  settleAfterResume?(guestFreeBytes: number): Promise<void>;
   /** Host processes that make up the running VM (hypervisor first), for resource figures. */
   processIds?(): readonly number[];
 }

@@ -1,4 +1,5 @@
 import type { SleepInfo } from '../../shared/types.js';
+import type { HypervisorDriver } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
 import type { GuestLink } from './ports.js';
 import type { Boot } from './status.js';
@@ -34,6 +35,21 @@ export async function prepareGuest(link: GuestLink): Promise<void> {
 export async function resumeGuest(link: GuestLink, logger: Logger): Promise<void> {
   const r = await link.run(`sudo ${GUEST_SUSPEND} resume`, 30_000);
   if (r.exitCode !== 0) logger.warn(`after the resume, the share did not come back: ${r.stdout.trim()}`);
+}
+
+/**
+ * In the background after a resume: lets the driver hand the guest's free memory back to the host
+ * (see HypervisorDriver.settleAfterResume). Never rejects.
+ */
+export async function settleMemory(link: GuestLink, driver: HypervisorDriver, logger: Logger): Promise<void> {
+  if (!driver.settleAfterResume) return;
+  try {
+    const r = await link.run('grep MemFree: /proc/meminfo', 20_000);
+    const kib = Number(/MemFree:\s+(\d+)/.exec(r.stdout)?.[1]);
+    if (Number.isFinite(kib)) await driver.settleAfterResume(kib * 1024);
+  } catch (e) {
+    logger.warn(`returning memory after the resume: ${(e as Error).message}`);
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { killProcess } from '../vm/pidfile.js';
 import { AutoRestarter } from './auto-restart.js';
 import { CancelledError, StepError, throwIfCancelled, toErrorDto, toStepError } from './errors.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
-import { GuestBusyError, prepareGuest, resumeGuest, saveOrShutdown } from './sleep.js';
+import { GuestBusyError, prepareGuest, resumeGuest, saveOrShutdown, settleMemory } from './sleep.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';
 
@@ -321,6 +321,7 @@ export class Supervisor {
       throwIfCancelled(signal);
       boot.startedAt = Date.now();
       this.setState('running');
+      if (boot.vm.resumed && boot.link) void settleMemory(boot.link, driver, this.deps.logger);
       return ok(this.status());
     } catch (e) {
       return this.failStart(step, boot, e, userSignal);

@@ -52,7 +52,7 @@ describe('buildQemuArgs', () => {
       ...['-drive', 'file=/home/u/.dlite/disk.img,if=virtio,format=raw,discard=unmap,detect-zeroes=unmap'],
       ...['-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22'],
       ...['-device', `virtio-net-pci,netdev=net0,mac=${mac}`, '-device', 'virtio-rng-pci'],
-      ...['-device', 'virtio-balloon-pci,id=balloon0,free-page-reporting=on'],
+      ...['-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on'],
       ...[
         '-chardev',
         'file,id=con0,path=/home/u/.dlite/log/console.log,append=on',

@@ -200,7 +200,7 @@ export function buildQemuArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
     ...['-netdev', ['user', 'id=net0', ...forwards.map(hostfwd)].join(',')],
     ...['-device', `virtio-net-pci,netdev=net0,mac=${macFromUuid(cfg.uuid)}`],
     ...['-device', 'virtio-rng-pci'],
-    ...['-device', 'virtio-balloon-pci,id=balloon0,free-page-reporting=on'],
+    ...['-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on'],
   ];
   if (cfg.share) {
     const tag = cfg.share.tag || DEFAULT_SHARE_TAG;

@@ -31,6 +31,7 @@ import {
   type QemuState,
 } from './state.js';
 import { removeSavedState, savedStateSize } from './saved-state.js';
+import { returnFreeMemory } from './suspend.js';
 import { findVirtiofsd, type VirtiofsdLookup } from './virtiofsd.js';
 import { QemuVm } from './vm-handle.js';
 
@@ -91,7 +92,8 @@ export class QemuDriver implements HypervisorDriver {
         needsRoot: false,
         arches: [nativeArch(this.hostArch)],
         memoryReturn: 'free-page-reporting',
-        suspend: true,
+        // DLITE_SUSPEND=off: an idle stop shuts down (nothing of the guest's memory is written to disk).
+        suspend: (opts.env ?? process.env)['DLITE_SUSPEND'] !== 'off',
       },
     };
   }
@@ -291,6 +293,18 @@ export class QemuDriver implements HypervisorDriver {
 
   savedStateBytes(): Promise<number | null> {
     return savedStateSize(this.paths);
+  }
+
+  /** With virtiofs the guest RAM is a shared memfd that a restore fills whole: balloon it back. */
+  async settleAfterResume(guestFreeBytes: number): Promise<void> {
+    const qmp = this.vm && !this.vm.isGone ? await this.vm.qmpClient() : null;
+    if (!qmp || !this.cfg || this.virtiofsdPid === null) return;
+    const total = Math.round(this.cfg.memoryGiB * 1024) * 2 ** 20;
+    const started = Date.now();
+    const low = await returnFreeMemory(qmp, total, guestFreeBytes);
+    this.opts.log?.(
+      `gave ${Math.round((total - low) / 2 ** 20)} MiB of free guest memory back after the resume in ${Date.now() - started} ms`,
+    );
   }
 
   /** QEMU, then virtiofsd when it runs. */

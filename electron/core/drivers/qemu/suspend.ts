@@ -130,3 +130,51 @@ export async function finishRestore(
     await sleep(POLL_MS);
   }
 }
+
+/** `query-balloon` */
+interface BalloonInfo {
+  readonly actual: number;
+}
+
+async function balloonTo(
+  qmp: QmpClient,
+  bytes: number,
+  done: (actual: number) => boolean,
+  ms: number,
+): Promise<number> {
+  await qmp.execute('balloon', { value: bytes });
+  const deadline = Date.now() + ms;
+  let last = -1;
+  let still = 0;
+  for (;;) {
+    const { actual } = await qmp.execute<BalloonInfo>('query-balloon');
+    if (done(actual) || Date.now() > deadline) return actual;
+    // The guest gives what it can spare; stop waiting once it stops moving for a second.
+    still = actual === last ? still + 1 : 0;
+    if (still >= 5) return actual;
+    last = actual;
+    await sleep(200);
+  }
+}
+
+/**
+ * Gives the guest's free memory back after a restore into shared memory (virtiofs): loading a saved
+ * VM writes every page of a memfd, and the guest, which had already reported its free pages before
+ * the save, would not report them again. Inflating the balloon over the free memory makes the guest
+ * hand those pages over (QEMU punches them out of the memfd); deflating gives them back to the guest
+ * as fresh, unbacked pages. `deflate-on-oom` lets the guest take pages back under pressure.
+ * Resolves with the balloon's lowest size, bytes.
+ */
+export async function returnFreeMemory(
+  qmp: QmpClient,
+  totalBytes: number,
+  freeBytes: number,
+): Promise<number> {
+  const keep = Math.max(256 * 2 ** 20, totalBytes - freeBytes + 64 * 2 ** 20);
+  if (keep >= totalBytes) return totalBytes;
+  try {
+    return await balloonTo(qmp, keep, (a) => a <= keep + 16 * 2 ** 20, 60_000);
+  } finally {
+    await balloonTo(qmp, totalBytes, (a) => a >= totalBytes - 2 ** 20, 30_000);
+  }
+}
