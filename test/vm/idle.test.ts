@@ -120,7 +120,9 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
       'guest figures',
       async () => {
         const st = await status();
-        return st.resources?.guestMemoryUsedBytes ? st : undefined;
+        return st.resources?.guestMemoryUsedBytes && st.resources.hypervisorCpuPercent !== null
+          ? st
+          : undefined;
       },
       60_000,
     );
@@ -148,6 +150,7 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
         'head -c 209715200 /dev/urandom > /d/f',
       ]),
     );
+    await guest('sync');
     const grown = await allocated();
     ok(await docker(['volume', 'rm', 'big']));
     const r = ok(await dlite(['disk', 'reclaim'], env));

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DlitePaths } from '../../paths.js';
 import { DriverError } from '../driver.js';
 import { VIRTIOFS_IDS, shellQuote, virtiofsDeviceProps } from './args.js';
-import type { QmpClient } from './qmp.js';
+import type { QmpClient, QmpEvent } from './qmp.js';
 import { savedStatePaths } from './saved-state.js';
 import type { QemuVm } from './vm-handle.js';
 
@@ -18,10 +18,17 @@ interface MigrateStatus {
   readonly 'error-desc'?: string;
 }
 
-function waitEvent(qmp: QmpClient, name: string, timeoutMs: number): Promise<boolean> {
+function waitEvent(
+  qmp: QmpClient,
+  name: string,
+  timeoutMs: number,
+  match: (ev: QmpEvent) => boolean,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => done(false), timeoutMs);
-    const onEvent = (): void => done(true);
+    const onEvent = (ev: QmpEvent): void => {
+      if (match(ev)) done(true);
+    };
     const done = (v: boolean): void => {
       clearTimeout(timer);
       qmp.off(name, onEvent);
@@ -40,7 +47,13 @@ function waitEvent(qmp: QmpClient, name: string, timeoutMs: number): Promise<boo
  * tens of milliseconds here.
  */
 export async function unplugVirtiofs(qmp: QmpClient): Promise<void> {
-  const deleted = waitEvent(qmp, 'DEVICE_DELETED', UNPLUG_MS);
+  // One event for the device's virtio backend, then one naming the device itself.
+  const deleted = waitEvent(
+    qmp,
+    'DEVICE_DELETED',
+    UNPLUG_MS,
+    (ev) => ev.data?.['device'] === VIRTIOFS_IDS.device,
+  );
   await qmp.execute('device_del', { id: VIRTIOFS_IDS.device });
   if (!(await deleted)) {
     throw new DriverError('driver-failed', 'the guest did not release the virtiofs device');

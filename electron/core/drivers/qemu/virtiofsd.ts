@@ -67,7 +67,9 @@ export function virtiofsdArgs(
   binary: string,
   o: { socket: string; source: string; uid: number },
 ): { file: string; args: string[] } {
-  const args = [`--socket-path=${o.socket}`, '-o', `source=${o.source}`, '-o', 'cache=auto'];
+  // FUSE option lists are comma-separated; a comma in the path is escaped.
+  const source = o.source.replaceAll('\\', '\\\\').replaceAll(',', '\\,');
+  const args = [`--socket-path=${o.socket}`, '-o', `source=${source}`, '-o', 'cache=auto'];
   args.push('-o', 'no_xattr', '--rlimit-nofile=0');
   if (o.uid === 0) return { file: binary, args };
   return { file: 'unshare', args: ['--user', '--map-root-user', '--', binary, ...args] };
