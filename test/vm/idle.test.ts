@@ -178,7 +178,12 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     const after = await identity();
     expect(after.dockerdPid).toBe(before.dockerdPid);
     expect(after.uptime).toBeGreaterThan(before.uptime);
-    expect(await log()).toMatch(/resumed the saved VM in \d+ ms/);
+    const text = await log();
+    expect(text).toMatch(/resumed the saved VM in \d+ ms/);
+    // The guest clock is set again after the resume (it stood still while the VM was saved).
+    expect(text.slice(text.lastIndexOf('resumed the saved VM'))).toMatch(
+      /guest clock set \(was -?\d+ ms off\)/,
+    );
     // The share, docker_args, mirrors and published ports all work after the wake.
     expect(await guest('grep " virtiofs " /proc/mounts | cut -d" " -f3')).toBe('virtiofs');
     expect(
