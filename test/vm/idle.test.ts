@@ -70,7 +70,8 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
       DOCKER_HOST: `unix://${home}/run/docker.sock`,
     };
     ok(await dlite(['install', '-c', '2', '-m', '2', '-d', '8', '-S', share, '--os-image', IMAGE_DIR], env));
-    ok(await dlite(['config', 'set', 'docker_args', '--debug'], env));
+    // A leading blank keeps the value from being read as an option of dlite itself.
+    ok(await dlite(['config', 'set', 'docker_args', ' --debug'], env));
     ok(await dlite(['config', 'set', 'registry_mirrors', 'https://mirror.example.com'], env));
     ok(await dlite(['start'], env));
     const bb = await busyboxRootfsTar();
