@@ -26,6 +26,11 @@ export interface IdleControllerOptions {
   readonly probeMs?: number;
   /** Milliseconds between host samples (CPU, memory, disk file); default 10 s. */
   readonly sampleMs?: number;
+  /**
+   * Milliseconds between guest commands for its memory/disk use and SSH sessions (default 2 min):
+   * each one costs the emulated guest a fork or three. One also runs before every sleep.
+   */
+  readonly guestMs?: number;
 }
 
 /**
@@ -39,6 +44,8 @@ export class IdleController {
   private sampleTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private probing = false;
+  private guestAt = 0;
+  private sshSessions = 0;
 
   constructor(private readonly o: IdleControllerOptions) {}
 
@@ -78,7 +85,17 @@ export class IdleController {
     this.probeTimer = null;
     this.sampleTimer = null;
     this.clock = null;
+    this.guestAt = 0;
+    this.sshSessions = 0;
     this.o.sampler.setGuest(null);
+  }
+
+  /** The guest's own figures and its interactive SSH sessions, by one guest command. */
+  private async refreshGuest(link: GuestLink): Promise<void> {
+    const usage = await link.run(GUEST_USAGE_COMMAND, 20_000).then((r) => parseGuestUsage(r.stdout));
+    this.o.sampler.setGuest(usage?.usage ?? null);
+    this.sshSessions = usage?.ptySessions ?? 0;
+    this.guestAt = Date.now();
   }
 
   private async sample(): Promise<void> {
@@ -92,20 +109,27 @@ export class IdleController {
     if (!link || !clock || this.probing) return;
     this.probing = true;
     try {
-      const [containers, usage] = await Promise.all([
-        link.runningContainers(),
-        link.run(GUEST_USAGE_COMMAND, 20_000).then((r) => parseGuestUsage(r.stdout)),
-      ]);
-      this.o.sampler.setGuest(usage?.usage ?? null);
-      const now = Date.now();
-      clock.observe({
-        at: now,
-        containers,
-        dockerClients: this.o.clients.clients,
-        lastDockerClient: this.o.clients.lastClientSeen,
-        sshSessions: usage?.ptySessions ?? 0,
-      });
+      const containers = await link.runningContainers();
+      const fresh = Date.now() - this.guestAt >= (this.o.guestMs ?? 120_000);
+      if (fresh) await this.refreshGuest(link);
+      const look = () => {
+        const now = Date.now();
+        clock.observe({
+          at: now,
+          containers,
+          dockerClients: this.o.clients.clients,
+          lastDockerClient: this.o.clients.lastClientSeen,
+          sshSessions: this.sshSessions,
+        });
+        return now;
+      };
+      let now = look();
       const minutes = (await this.o.host.loadSettings()).idle_stop_minutes;
+      if (shouldSleep(clock.idleForMs(now), minutes) && !fresh) {
+        // About to sleep: make sure no SSH session opened since the guest was last asked.
+        await this.refreshGuest(link);
+        now = look();
+      }
       if (this.clock === clock && shouldSleep(clock.idleForMs(now), minutes)) {
         this.o.logger.info(
           `idle for ${minutes} min (no container, docker.sock client or SSH session): sleeping`,

@@ -91,6 +91,11 @@ export class SocketGate {
     return this.setMode(GATE_MODE[state]);
   }
 
+  /** The engine answers while the VM is still starting: pass waiting clients through now. */
+  engineReady(): Promise<void> {
+    return this.modeValue === 'hold' ? this.setMode('pass') : Promise.resolve();
+  }
+
   setMode(mode: GateMode): Promise<void> {
     this.modeChange = this.modeChange
       .then(() => this.apply(mode))

@@ -2,8 +2,11 @@ import type { DiskReclaim } from '../../shared/types.js';
 import type { GuestLink } from '../supervisor/ports.js';
 import { diskFigures } from './figures.js';
 
-/** The guest helper that trims the data disk and prints `trimmed <bytes>` (build/os). */
-export const GUEST_TRIM = 'sudo /usr/lib/dlite/reclaim trim';
+/**
+ * Trims the data disk in the guest and prints `trimmed <bytes>` (build/os). `sync` first: ext4 only
+ * trims blocks whose freeing is committed, and a deletion of a moment ago (`docker rmi`) is not yet.
+ */
+export const GUEST_TRIM = 'sync && sudo /usr/lib/dlite/reclaim trim';
 
 /** `trimmed <bytes>` → bytes. Pure; null when the line is missing. */
 export function parseTrimmed(text: string): number | null {

@@ -57,6 +57,8 @@ export interface SupervisorDeps {
 /** See `idle/socket-gate.ts`. */
 export interface FrontDoor {
   follow(state: VmState): Promise<void>;
+  /** The engine answers before the start is over (a resumed VM): waiting clients may go through. */
+  engineReady(): Promise<void>;
   onDemand(listener: () => void): void;
   /** Clients waiting for the VM. */
   readonly waiting: number;

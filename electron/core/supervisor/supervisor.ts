@@ -315,6 +315,9 @@ export class Supervisor {
       step = 'wait-docker';
       this.progress(step);
       await boot.link.waitDocker(TIMEOUTS.docker, signal);
+      // A resumed engine is the one that was saved, already configured: serve the waiting clients
+      // now instead of after the configure step (it only re-checks the settings and sets the clock).
+      if (boot.vm.resumed) await this.deps.frontDoor?.engineReady();
       step = 'configure';
       this.progress(step);
       await boot.link.configure(settings, signal);
