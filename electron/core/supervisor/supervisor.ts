@@ -306,18 +306,35 @@ export class Supervisor {
       step = 'wait-ssh';
       this.progress(step);
       boot.endpoint = await driver.sshEndpoint(TIMEOUTS.ssh, signal);
-      boot.link = this.deps.connectGuest(boot.endpoint, settings, driver);
-      await boot.link.waitSsh(TIMEOUTS.ssh, signal);
-      if (boot.vm.resumed) await resumeGuest(boot.link, this.deps.logger);
-      step = 'forward-docker';
-      this.progress(step);
-      await boot.link.forwardDocker(signal);
-      step = 'wait-docker';
-      this.progress(step);
-      await boot.link.waitDocker(TIMEOUTS.docker, signal);
-      // A resumed engine is the one that was saved, already configured: serve the waiting clients
-      // now instead of after the configure step (it only re-checks the settings and sets the clock).
-      if (boot.vm.resumed) await this.deps.frontDoor?.engineReady();
+      const link = this.deps.connectGuest(boot.endpoint, settings, driver);
+      boot.link = link;
+      if (boot.vm.resumed) {
+        // A resumed guest runs already: its engine and sshd are up. The Docker port and SSH (the
+        // share comes back over it) are set up side by side, and the engine, the one that was saved
+        // and configured, serves the waiting clients as soon as it answers; the configure step
+        // after it only re-checks the settings and sets the clock.
+        step = 'forward-docker';
+        this.progress(step);
+        await Promise.all([
+          (async () => {
+            await link.forwardDocker(signal);
+            await link.waitDocker(TIMEOUTS.docker, signal);
+            await this.deps.frontDoor?.engineReady();
+          })(),
+          (async () => {
+            await link.waitSsh(TIMEOUTS.ssh, signal);
+            await resumeGuest(link, this.deps.logger);
+          })(),
+        ]);
+      } else {
+        await link.waitSsh(TIMEOUTS.ssh, signal);
+        step = 'forward-docker';
+        this.progress(step);
+        await link.forwardDocker(signal);
+        step = 'wait-docker';
+        this.progress(step);
+        await link.waitDocker(TIMEOUTS.docker, signal);
+      }
       step = 'configure';
       this.progress(step);
       await boot.link.configure(settings, signal);
