@@ -185,6 +185,23 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     expect(text.slice(text.lastIndexOf('resumed the saved VM'))).toMatch(
       /guest clock set \(was -?\d+ ms off\)/,
     );
+    // Loading the saved VM filled the shared guest memory; the balloon hands the free part back.
+    await waitFor(
+      'memory handed back',
+      async () => (/gave \d+ MiB of free guest memory back/.test(await log()) ? true : undefined),
+      120_000,
+    );
+    const rss = await waitFor(
+      'a fresh RSS figure',
+      async () => {
+        const r = (await status()).resources;
+        return r?.hypervisorRssBytes && Date.parse(r.sampledAt) > Date.now() - 5_000
+          ? r.hypervisorRssBytes
+          : undefined;
+      },
+      30_000,
+    );
+    expect(rss).toBeLessThan(2 * 2 ** 30);
     // The share, docker_args, mirrors and published ports all work after the wake.
     expect(await guest('grep " virtiofs " /proc/mounts | cut -d" " -f3')).toBe('virtiofs');
     expect(
