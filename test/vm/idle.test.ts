@@ -17,6 +17,7 @@ interface Status {
   hostPid: number;
   sleep: { suspended: boolean; savedStateBytes: number | null } | null;
   resources: {
+    sampledAt: string;
     hypervisorCpuPercent: number | null;
     hypervisorRssBytes: number | null;
     diskAllocatedBytes: number | null;
