@@ -176,7 +176,8 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     const second = docker(['version', '--format', '{{.Server.Version}}']);
     ok(await first);
     expect(ok(await second).stdout.trim()).toMatch(/^\d+\.\d+/);
-    expect((await status()).state).toBe('running');
+    // Waiting clients are served as soon as the resumed engine answers; the start ends just after.
+    await waitState('running', 60_000);
     const after = await identity();
     expect(after.dockerdPid).toBe(before.dockerdPid);
     expect(after.uptime).toBeGreaterThan(before.uptime);
@@ -221,6 +222,7 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     ok(await dlite(['sleep'], env));
     expect((await status()).state).toBe('sleeping');
     const c = net.connect(path.join(home, 'run/docker.sock'));
+    c.on('error', () => undefined);
     await new Promise((r) => c.once('connect', r));
     c.write('GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n');
     await sleep(200);
@@ -273,6 +275,7 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     const before = await identity();
     ok(await dlite(['sleep'], env));
     ok(await docker(['ps']));
+    await waitState('running', 60_000);
     expect((await identity()).dockerdPid).toBe(before.dockerdPid);
     expect(await guest('grep " 9p " /proc/mounts | cut -d" " -f3')).toBe('9p');
   });
