@@ -86,6 +86,7 @@ export class Supervisor {
   private async runSleep(): Promise<Result<VmStatus>> {
     const boot = this.boot;
     if (this.state !== 'running' || boot === null || boot.link === null) return ok(this.status());
+    await boot.settling;
     try {
       await prepareGuest(boot.link);
     } catch (e) {
@@ -341,7 +342,7 @@ export class Supervisor {
       throwIfCancelled(signal);
       boot.startedAt = Date.now();
       this.setState('running');
-      if (boot.vm.resumed && boot.link) void settleMemory(boot.link, driver, this.deps.logger);
+      if (boot.vm.resumed) boot.settling = settleMemory(link, driver, this.deps.logger);
       return ok(this.status());
     } catch (e) {
       return this.failStart(step, boot, e, userSignal);

@@ -162,9 +162,9 @@ async function balloonTo(
   for (;;) {
     const { actual } = await qmp.execute<BalloonInfo>('query-balloon');
     if (done(actual) || Date.now() > deadline) return actual;
-    // The guest gives what it can spare; stop waiting once it stops moving for a second.
+    // The guest gives what it can spare; stop waiting once it has not moved for 5 s.
     still = actual === last ? still + 1 : 0;
-    if (still >= 5) return actual;
+    if (still >= 25) return actual;
     last = actual;
     await sleep(200);
   }
