@@ -291,7 +291,7 @@ function connects(port: number): Promise<true | undefined> {
       s.destroy();
       resolve(true);
     });
-    s.once('error', () => resolve(undefined));
+    s.on('error', () => resolve(undefined));
     s.once('close', () => resolve(undefined));
   });
 }
