@@ -88,9 +88,12 @@ function machineArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
     return ['-machine', 'virt', '-accel', opts.accel, '-cpu', hw ? 'host' : 'max'];
   }
   if (!hw) {
-    // Lima's TCG settings: multi-threaded TCG, a bounded translation cache, no S3/S4 sleep states.
+    // Lima's TCG settings (multi-threaded TCG, a bounded translation cache, no S3/S4 sleep states),
+    // with a 128 MiB cache: the boot fills whatever it gets, and it stays resident. Measured in one
+    // run here: 512 MiB → docker ready 14.1 s, QEMU RSS 1,128 MiB after 60 s idle; 128 MiB → 13.1 s,
+    // 717 MiB.
     return [
-      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max'],
+      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=128', '-cpu', 'max'],
       ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],
     ];
   }
