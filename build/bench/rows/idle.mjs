@@ -53,11 +53,21 @@ async function identity(session) {
   return { uptime: Number(out[0]), dockerdPid: Number(out[1]) };
 }
 
-/** Time from launching `docker ps` until it returns (it wakes the VM), ms. */
+/**
+ * Time from launching `docker ps` until it returns (it wakes the VM), ms. Then waits, untimed, for
+ * the start to end (a resumed engine serves clients just before it does).
+ */
 async function timedDockerPs(session) {
   const t0 = now();
   await session.docker(['ps'], { timeoutMs: 300_000 });
-  return now() - t0;
+  const ms = now() - t0;
+  await waitFor(
+    'state running',
+    async () =>
+      JSON.parse((await session.dlite(['status', '--json'])).stdout).state === 'running' ? true : undefined,
+    { timeoutMs: 120_000 },
+  );
+  return ms;
 }
 
 /** Restarts the daemon (and so the VM) with `extraEnv`. */

@@ -22,7 +22,7 @@ export interface IdleControllerOptions {
   readonly clients: { readonly clients: number; readonly lastClientSeen: number };
   readonly sampler: ResourceSampler;
   readonly logger: Logger;
-  /** Milliseconds between guest probes (containers, SSH sessions, guest usage); default 30 s. */
+  /** Milliseconds between looks at what uses the VM (running containers, docker.sock clients); default 60 s. */
   readonly probeMs?: number;
   /** Milliseconds between host samples (CPU, memory, disk file); default 10 s. */
   readonly sampleMs?: number;
@@ -71,7 +71,7 @@ export class IdleController {
     }
     if (this.probeTimer) return;
     this.clock = new IdleClock(Date.now());
-    this.probeTimer = setInterval(() => void this.probe(), this.o.probeMs ?? 30_000);
+    this.probeTimer = setInterval(() => void this.probe(), this.o.probeMs ?? 60_000);
     this.sampleTimer = setInterval(() => void this.sample(), this.o.sampleMs ?? 10_000);
     this.probeTimer.unref();
     this.sampleTimer.unref();
