@@ -14,14 +14,30 @@ import { entry, performanceBlock, readmeBlock, spliceBlock, textTable } from './
 import { CLI, IMAGE_DIR, REPO, createSession } from './lib/session.mjs';
 import { latencyRows, portRows } from './rows/api.mjs';
 import { cliRows, footprintRows } from './rows/host.mjs';
+import { diskBackRows, idleRows, wakeRows } from './rows/idle.mjs';
 import { lifecycleRows } from './rows/lifecycle.mjs';
 import { shareRows } from './rows/share.mjs';
 import { throughputRows } from './rows/throughput.mjs';
 
 /** Row ids in run order (footprint first: right after boot, before the heavy rows fill the guest). */
-const ROWS = ['cold-start', 'stop', 'footprint', 'cli', 'api-latency', 'port', 'share', 'throughput'];
+const ROWS = [
+  'cold-start',
+  'stop',
+  'footprint',
+  'idle',
+  'cli',
+  'api-latency',
+  'port',
+  'share',
+  'throughput',
+  'disk-back',
+  'wake',
+];
 const RUNNERS = {
   footprint: footprintRows,
+  idle: idleRows,
+  'disk-back': diskBackRows,
+  wake: wakeRows,
   cli: cliRows,
   'api-latency': latencyRows,
   port: portRows,

@@ -29,6 +29,8 @@ export const RUNNERS: Readonly<Record<string, CommandRun>> = {
   'config get': lazy(() => config().then((m) => m.configGetCommand)),
   'config set': lazy(() => config().then((m) => m.configSetCommand)),
   'sync-clock': lazy(() => vm().then((m) => m.syncClockCommand)),
+  sleep: lazy(() => import('./commands/idle.js').then((m) => m.sleepCommand)),
+  'disk reclaim': lazy(() => import('./commands/idle.js').then((m) => m.diskReclaimCommand)),
   doctor: lazy(() => import('./commands/doctor.js').then((m) => m.doctorCommand)),
   daemon: lazy(() => import('./commands/daemon.js').then((m) => m.daemonCommand)),
   uninstall: lazy(() => import('./commands/uninstall.js').then((m) => m.uninstallCommand)),

@@ -250,6 +250,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [0, 0],
   },
   {
+    name: 'sleep',
+    summary: 'put the VM to sleep now (docker.sock wakes it)',
+    options: {},
+    positionals: [0, 0],
+    details:
+      'What an idle stop does (idle_stop_minutes): the VM is saved where the hypervisor can, else shut\n' +
+      'down; docker.sock stays open and the next docker command wakes it. Never starts a daemon.',
+  },
+  {
+    name: 'disk reclaim',
+    summary: 'give the space the VM freed back to this machine',
+    options: {},
+    positionals: [0, 0],
+    details: "Trims the VM's disk so the sparse disk.img shrinks. The VM trims by itself hourly too.",
+  },
+  {
     name: 'doctor',
     summary: 'check the hypervisor, accelerator, settings, disk, image and sockets',
     options: { json: JSON_OPTION },

@@ -1,5 +1,6 @@
 import type { DockerTransport, VmStatus } from '../shared/types.js';
 import type { CliContext, CliIo } from './context.js';
+import { formatFigures, formatSleep } from './figures.js';
 import { formatDegraded } from './privileged-prompt.js';
 
 const TRANSPORT: Record<DockerTransport, string> = {
@@ -14,6 +15,7 @@ const STATE_COLOUR: Record<VmStatus['state'], number> = {
   stopping: 33,
   stopped: 90,
   error: 31,
+  sleeping: 34,
 };
 
 /** True for the one status `dlite status` exits 0 with: running, and the engine answering. */
@@ -44,7 +46,8 @@ function osLine(s: VmStatus): string {
 
 /** `dlite status` as lines of `label: value`. */
 export function formatStatus(s: VmStatus, ctx: Pick<CliContext, 'io' | 'self'>): string[] {
-  const state = colour(ctx.io) ? `\x1b[${STATE_COLOUR[s.state]}m${s.state}\x1b[0m` : s.state;
+  const word = s.state === 'sleeping' ? 'sleeping (wakes on use)' : s.state;
+  const state = colour(ctx.io) ? `\x1b[${STATE_COLOUR[s.state]}m${word}\x1b[0m` : word;
   const lines = [`state:      ${state}`, `hostname:   ${s.hostname}`, `os:         ${osLine(s)}`];
   if (s.state === 'running') {
     const via = s.dockerTransport ? ` (${TRANSPORT[s.dockerTransport]})` : '';
@@ -63,6 +66,7 @@ export function formatStatus(s: VmStatus, ctx: Pick<CliContext, 'io' | 'self'>):
       );
     }
   }
+  lines.push(...formatSleep(s), ...formatFigures(s.resources ?? null));
   for (const line of formatDegraded(s.hostIntegration.degraded)) lines.push(line);
   if (s.hostIntegration.pending) {
     lines.push(

@@ -23,6 +23,16 @@ export interface DlitePaths {
   readonly qmpSocket: string;
   /** The hypervisor's end of the guest's Docker port (virtio-serial), where it has one. */
   readonly dockerPortSocket: string;
+  /**
+   * Where the docker.sock transport (Docker port or SSH forward) serves the engine; `dockerSocket`
+   * is the daemon's front door that passes every client through to it, and keeps listening while
+   * the VM sleeps.
+   */
+  readonly engineSocket: string;
+  /** virtiofsd's vhost-user socket (QEMU with virtiofs). */
+  readonly virtiofsSocket: string;
+  /** A VM saved by an idle suspend: `vm.state` (the hypervisor's file) and `vm.json` (what it must match). */
+  readonly suspendDir: string;
   readonly vmPid: string;
   readonly daemonPid: string;
   readonly diskLock: string;
@@ -124,6 +134,9 @@ export function pathsForHome(home: string): DlitePaths {
     dockerSocket: path.join(runDir, 'docker.sock'),
     qmpSocket: path.join(runDir, 'qmp.sock'),
     dockerPortSocket: path.join(runDir, 'docker-port.sock'),
+    engineSocket: path.join(runDir, 'engine.sock'),
+    virtiofsSocket: path.join(runDir, 'virtiofs.sock'),
+    suspendDir: path.join(home, 'suspend'),
     vmPid: path.join(runDir, 'vm.pid'),
     daemonPid: path.join(runDir, 'daemon.pid'),
     diskLock: path.join(runDir, 'disk.lock'),
@@ -137,7 +150,12 @@ export function pathsForHome(home: string): DlitePaths {
 
 /** Socket paths that are too long for the platform; empty when all fit. */
 export function overlongSockets(paths: DlitePaths): string[] {
-  return [paths.controlSocket, paths.dockerSocket, paths.qmpSocket, paths.dockerPortSocket].filter(
-    (p) => Buffer.byteLength(p) > MAX_SOCKET_PATH,
-  );
+  return [
+    paths.controlSocket,
+    paths.dockerSocket,
+    paths.qmpSocket,
+    paths.dockerPortSocket,
+    paths.engineSocket,
+    paths.virtiofsSocket,
+  ].filter((p) => Buffer.byteLength(p) > MAX_SOCKET_PATH);
 }

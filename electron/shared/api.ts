@@ -2,6 +2,7 @@ import type { AppInfo, AppPrefsPatch, AppWindow, FolderRequest, ServiceStatus } 
 import type { Result } from './errors.js';
 import type {
   HostInfo,
+  DiskReclaim,
   LogLine,
   LogsRequest,
   PrivilegedAnswerDto,
@@ -45,6 +46,10 @@ export interface DliteApi {
    * request that is no longer pending is an `invalid-argument` error.
    */
   answerPrivileged: (answer: PrivilegedAnswerDto) => Promise<Result<void>>;
+  /** Puts a running VM to sleep now, as an idle stop does; docker.sock wakes it. */
+  sleep: () => Promise<Result<VmStatus>>;
+  /** Trims the guest's disk so `disk.img` gives the freed space back to the host. */
+  reclaimDisk: () => Promise<Result<DiskReclaim>>;
   /** Fetches the DhyveOS release index and compares it with what is installed. Changes nothing. */
   checkForUpdate: () => Promise<Result<UpdateInfo>>;
   /**

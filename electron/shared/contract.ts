@@ -32,6 +32,8 @@ export const INVOKE = {
     method: 'POST',
     path: '/v1/host/privileged-answer',
   },
+  sleep: { channel: 'dlite:vm:sleep', method: 'POST', path: '/v1/vm/sleep' },
+  reclaimDisk: { channel: 'dlite:disk:reclaim', method: 'POST', path: '/v1/disk/reclaim' },
   checkForUpdate: { channel: 'dlite:update:check', method: 'GET', path: '/v1/update' },
   applyUpdate: { channel: 'dlite:update:apply', method: 'POST', path: '/v1/update' },
   rollbackUpdate: { channel: 'dlite:update:rollback', method: 'POST', path: '/v1/update/rollback' },

@@ -1,6 +1,10 @@
 /** DTOs of the Dlite API. Plain data only: they cross IPC and the control socket as JSON. */
 
-export const VM_STATES = ['stopped', 'starting', 'running', 'stopping', 'error'] as const;
+/**
+ * `sleeping`: stopped because nothing used it (`idle_stop_minutes`), suspended to a file where the
+ * hypervisor can save it; docker.sock stays open and the next client wakes the VM.
+ */
+export const VM_STATES = ['stopped', 'starting', 'running', 'stopping', 'sleeping', 'error'] as const;
 export type VmState = (typeof VM_STATES)[number];
 
 export const HYPERVISORS = ['auto', 'xhyve', 'vfkit', 'qemu'] as const;
@@ -61,6 +65,42 @@ export interface VmStatus {
   readonly os: OsVersions;
   /** System-file changes waiting for the user's answer, and what does not work without them. */
   readonly hostIntegration: HostIntegrationDto;
+  /** While `sleeping`: since when, and whether the VM was saved (wakes in seconds) or shut down. */
+  readonly sleep?: SleepInfo | null;
+  /** What the VM costs the host and uses inside; null when nothing was measured yet. */
+  readonly resources?: ResourceFigures | null;
+}
+
+/** How the VM sleeps. */
+export interface SleepInfo {
+  /** ISO 8601 */
+  readonly since: string;
+  /** True: saved to a file, the wake continues it; false: shut down, the wake boots it. */
+  readonly suspended: boolean;
+  /** Allocated bytes of the saved state on the host; null when not suspended. */
+  readonly savedStateBytes: number | null;
+}
+
+/**
+ * The figures that tell whether Dlite costs anything. Host figures count the hypervisor and its
+ * helpers (virtiofsd's private memory; guest RAM they share is counted once).
+ */
+export interface ResourceFigures {
+  /** ISO 8601 time of the newest sample. */
+  readonly sampledAt: string;
+  /** The hypervisor's CPU use over the last minute (or since it started), % of one core; null when not running. */
+  readonly hypervisorCpuPercent: number | null;
+  /** Resident memory of the hypervisor processes on the host, bytes; null when not running. */
+  readonly hypervisorRssBytes: number | null;
+  /** `disk.img`: bytes allocated on the host (it is sparse) and its apparent size. */
+  readonly diskAllocatedBytes: number | null;
+  readonly diskSizeBytes: number | null;
+  /** Inside the guest: memory in use (total − available) and total; null unless running. */
+  readonly guestMemoryUsedBytes: number | null;
+  readonly guestMemoryTotalBytes: number | null;
+  /** Inside the guest: the data disk's used and total bytes; null unless running. */
+  readonly guestDiskUsedBytes: number | null;
+  readonly guestDiskTotalBytes: number | null;
 }
 
 /** One change to a system file, as the explanation shows it. */
@@ -196,6 +236,12 @@ export interface Settings {
   readonly xhyve_binary: string;
   /** Absolute path of the vfkit binary; '' looks it up (app bundle, PATH, Homebrew). */
   readonly vfkit_binary: string;
+  /**
+   * Minutes without a running container, a docker.sock client or an SSH session after which the VM
+   * sleeps (suspended where the hypervisor can save it, else shut down) until docker.sock is used
+   * again; 0 = never.
+   */
+  readonly idle_stop_minutes: number;
 }
 
 export const PRIVILEGED_CHANGES = ['ask', 'never'] as const;
@@ -224,6 +270,15 @@ export interface SettingsUpdate {
   readonly restartRequired: readonly SettingsKey[];
   /** Fields that changed and were applied to the running VM. */
   readonly appliedLive: readonly SettingsKey[];
+}
+
+/** What a disk reclaim gave back. */
+export interface DiskReclaim {
+  /** Bytes the guest's file system trimmed (free space it told the disk about). */
+  readonly trimmedBytes: number;
+  /** `disk.img`'s allocated bytes on the host before and after. */
+  readonly allocatedBeforeBytes: number;
+  readonly allocatedAfterBytes: number;
 }
 
 /** What `checkForUpdate` found: the release channel against the installed DhyveOS versions. */

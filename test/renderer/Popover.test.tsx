@@ -187,7 +187,7 @@ describe('popover', () => {
   });
 
   it('renders a state the contract does not list yet, by its words', async () => {
-    renderPopover({ status: () => ok({ ...STOPPED_STATUS, state: 'sleeping' as VmStatus['state'] }) });
+    renderPopover({ status: () => ok({ ...STOPPED_STATUS, state: 'sleeping' }) });
     const badge = await screen.findByTestId('vm-state');
     expect(badge.textContent).toBe('Sleeping (wakes on use)');
     expect(badge.className).toContain('tone-sleeping');

@@ -21,6 +21,7 @@ export const SETTINGS: Settings = {
   privileged_changes: 'ask',
   xhyve_binary: '',
   vfkit_binary: '',
+  idle_stop_minutes: 10,
 };
 
 export const HOST: HostInfo = {

@@ -28,8 +28,11 @@ let shareDir: string;
 let cfg: VmConfig;
 const drivers: QemuDriver[] = [];
 
+/** The guest is told to mount 9p (below), so the driver must not pick virtiofs. */
+const NINE_P_ENV = { ...process.env, DLITE_VIRTIOFSD: 'off' };
+
 function driver(diskLock = true): QemuDriver {
-  const d = new QemuDriver(paths, { diskLock });
+  const d = new QemuDriver(paths, { diskLock, env: NINE_P_ENV });
   drivers.push(d);
   return d;
 }
@@ -64,7 +67,7 @@ async function startSupervisorProcess(): Promise<{ pid: number; qemuPid: number;
     logLevel: 'error',
   });
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, DLITE_TEST_CFG: JSON.stringify(cfg), DLITE_TEST_PATHS: JSON.stringify(paths) },
+    env: { ...NINE_P_ENV, DLITE_TEST_CFG: JSON.stringify(cfg), DLITE_TEST_PATHS: JSON.stringify(paths) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));

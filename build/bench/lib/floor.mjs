@@ -10,7 +10,7 @@ const MARKER = 'dlite-floor: init';
 
 /** QEMU flags of the product's TCG machine (electron/core/drivers/qemu/args.ts), used when no live argv. */
 export const DEFAULT_MACHINE_ARGS = [
-  ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max'],
+  ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=128', '-cpu', 'max'],
   ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],
   ...['-smp', '2,sockets=1,cores=2,threads=1', '-m', '2048'],
   ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],

@@ -9,6 +9,7 @@ assemble() {
   cp -a "$base/rootfs" "$root"
   kver=$(ls "$base/kernel/lib/modules")
   [ -n "$kver" ] || die "no modules in kernel package"
+  check_kernel_features "$base/kernel/boot/config-$kver"
 
   log "install overlay and configure (chroot)"
   cp -a "$OS_DIR/rootfs/." "$root/"

@@ -8,7 +8,10 @@ import { macDriverChecks } from '../../core/drivers/mac-checks.js';
 import { availableDrivers, selectDriver } from '../../core/drivers/registry.js';
 import { detectAccelerator } from '../../core/drivers/qemu/accel.js';
 import { resolveQemuBinary } from '../../core/drivers/qemu/binary.js';
+import { QemuDriver } from '../../core/drivers/qemu/qemu-driver.js';
 import { checkDockerTools, systemDockerRunner } from '../../core/host-tools/docker-tools.js';
+import { driverFor } from '../../core/host/compose.js';
+import { describeCapabilities } from '../../core/idle/capabilities.js';
 import { verifyImageDir } from '../../core/os-image/manifest.js';
 import { locateInstalledImage } from '../../core/os-image/store.js';
 import { overlongSockets } from '../../core/paths.js';
@@ -63,6 +66,17 @@ async function current(
 
 const HOST = { platform: process.platform, arch: process.arch };
 
+/** The chosen driver's share, memory return and suspend, as checks (none when it cannot run here). */
+function capabilityChecks(ctx: CliContext, settings: Settings | null): Check[] {
+  try {
+    const driver = driverFor(ctx.paths, settings, ctx.io.env);
+    const note = driver instanceof QemuDriver ? driver.virtiofsd.reason : null;
+    return describeCapabilities(driver.info, note);
+  } catch {
+    return [];
+  }
+}
+
 /** The hypervisor the settings select here, found the way its driver finds it. */
 async function hypervisorChecks(ctx: CliContext, settings: Settings | null): Promise<Check[]> {
   const name = selectDriver(settings?.hypervisor ?? 'auto', HOST, availableDrivers(HOST, ctx.io.env));
@@ -105,6 +119,7 @@ export async function doctorCommand(cmd: ParsedCommand, ctx: CliContext): Promis
       detail: p.message,
     })),
     ...(await hypervisorChecks(ctx, settings.ok ? settings.value : null)),
+    ...capabilityChecks(ctx, settings.ok ? settings.value : null),
   ];
   const hypervisor = selectDriver(
     settings.ok ? settings.value.hypervisor : 'auto',

@@ -47,6 +47,17 @@ export interface DriverFeatures {
    * answers, or `none` (xhyve: docker.sock is then forwarded over SSH).
    */
   readonly dockerPort: 'virtio-serial' | 'vsock' | 'none';
+  /**
+   * How memory the guest frees gets back to the host: `free-page-reporting` (virtio-balloon reports
+   * freed pages and the hypervisor drops them), or `none` (vfkit's balloon does not return pages to
+   * macOS; xhyve has no balloon): the footprint then only shrinks when the VM restarts.
+   */
+  readonly memoryReturn: 'free-page-reporting' | 'none';
+  /**
+   * The whole VM can be saved to a file and started from it ({@link HypervisorDriver.suspend}).
+   * Without it an idle stop is a shutdown and the wake a cold boot.
+   */
+  readonly suspend: boolean;
 }
 
 /**
@@ -83,6 +94,19 @@ export interface RunningVm {
   readonly pid: number;
   /** Settles when the hypervisor process ends, for whatever reason. Never rejects. */
   readonly exited: Promise<ExitInfo>;
+  /**
+   * True when this start continued a saved VM (see {@link HypervisorDriver.suspend}) instead of
+   * booting: the guest's processes, uptime and disk state are those of the moment it was saved.
+   */
+  readonly resumed?: boolean;
+}
+
+/** What a {@link HypervisorDriver.suspend} left on disk. */
+export interface SuspendResult {
+  /** The saved state, bytes on disk (allocated). */
+  readonly stateBytes: number;
+  /** Milliseconds from the request to the hypervisor's exit. */
+  readonly tookMs: number;
 }
 
 /** Where SSH in the guest is reachable from the host. */
@@ -153,4 +177,23 @@ export interface HypervisorDriver {
   detach?(): Promise<void>;
   /** Root set-up this driver still needs before it can boot; empty when done or not needed. */
   rootSetup?(cfg: VmConfig): Promise<readonly RootSetupStep[]>;
+  /**
+   * Saves the whole running VM to a file and ends the hypervisor (features.suspend). The guest MUST
+   * have run `suspend prepare` (share unmounted, disk synced). The next {@link start} with the same
+   * configuration continues from that file (`RunningVm.resumed`); a state that no longer matches
+   * the disk, the OS image, the hypervisor or the configuration is discarded and the VM boots.
+   * Rejects (and leaves the VM running) when the hypervisor refuses to save.
+   */
+  suspend?(timeoutMs: number): Promise<SuspendResult>;
+  /** Drops a saved state, if any (an explicit stop, a reset). Idempotent. */
+  discardSavedState?(reason: string): Promise<void>;
+  /** Bytes of a saved state on disk, or null when there is none. */
+  savedStateBytes?(): Promise<number | null>;
+  /**
+   * After a resumed start: hands the guest's free memory (bytes, from the guest) back to the host
+   * where the restore made it resident. Resolves when done; a no-op where nothing is needed.
+   */
+  settleAfterResume?(guestFreeBytes: number): Promise<void>;
+  /** Host processes that make up the running VM (hypervisor first), for resource figures. */
+  processIds?(): readonly number[];
 }

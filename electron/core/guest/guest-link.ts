@@ -30,6 +30,11 @@ export interface GuestLinkOptions {
   readonly dockerTransport?: 'auto' | 'ssh';
   /** How long the guest's agent may take to answer on the Docker port, ms (default 15 s). */
   readonly dockerPortHandshakeMs?: number;
+  /**
+   * Where the transport serves the engine (default `paths.dockerSocket`); the daemon's front door
+   * owns `paths.dockerSocket` then and passes its clients through (idle/socket-gate.ts).
+   */
+  readonly engineSocket?: string;
 }
 
 /** Delay between `/_ping` attempts while waiting for Docker, ms. */
@@ -54,7 +59,13 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
   const { driver } = o;
   const portKind = o.dockerTransport === 'ssh' ? 'none' : driver.info.features.dockerPort;
   const portSocket = portKind === 'none' ? undefined : driver.dockerPort?.();
-  const sshForward = new DockerSocketForwarder({ target, log });
+  // With the daemon's front door (idle/socket-gate.ts) owning docker.sock, the transport serves
+  // the engine on a socket of its own and the gate passes clients through.
+  const served = { dockerSocket: o.engineSocket ?? o.paths.dockerSocket, runDir: o.paths.runDir };
+  const sshForward = new DockerSocketForwarder({
+    target: { ...target, paths: { ...o.paths, dockerSocket: served.dockerSocket } },
+    log,
+  });
   let forwarder: DockerForward = sshForward;
   let transport: DockerTransport | null = null;
 
@@ -64,7 +75,7 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
       const mux = new MuxForwarder({
         channel: portSocket,
         kind: portKind,
-        paths: o.paths,
+        paths: served,
         handshakeTimeoutMs: o.dockerPortHandshakeMs ?? 15_000,
         log,
       });
@@ -156,6 +167,11 @@ export function createGuestLink(o: GuestLinkOptions): GuestLink {
       const r = await syncGuestClock(guest);
       log(`guest clock set (was ${r.offsetBeforeMs} ms off)`);
     },
+    run: async (argv, timeoutMs) => {
+      const r = await guest.exec(argv, { timeoutMs: timeoutMs ?? 60_000 });
+      return { stdout: r.stdout, exitCode: r.exitCode };
+    },
+    runningContainers: async () => (await forwarder.api.listContainers({ timeoutMs: 10_000 })).length,
     close: async () => {
       await ports?.stop({ removeForwards: true }).catch(() => undefined);
       ports = null;

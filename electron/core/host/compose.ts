@@ -134,9 +134,11 @@ export function composeSupervisorDeps(
   paths: DlitePaths,
   logger: Logger,
   env: NodeJS.ProcessEnv = process.env,
+  extras: Pick<SupervisorDeps, 'frontDoor' | 'resources'> = {},
 ): SupervisorDeps {
   const { repo, context, problems } = settingsAccess(paths, env);
   return {
+    ...extras,
     paths,
     logger,
     loadSettings: async () => {
@@ -164,6 +166,7 @@ export function composeSupervisorDeps(
         driver,
         logger,
         dockerTransport: env['DLITE_DOCKER_TRANSPORT'] === 'ssh' ? 'ssh' : 'auto',
+        ...(extras.frontDoor ? { engineSocket: paths.engineSocket } : {}),
       }),
     consoleTail: (n) => tailFile(paths.consoleLog, n),
     ...(env['DLITE_HOST_INTEGRATION'] === 'off'

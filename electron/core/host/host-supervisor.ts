@@ -1,8 +1,11 @@
 import type { DliteApi } from '../../shared/api.js';
 import { startControlServer } from '../control/server.js';
 import { HOME_ENTRIES, claimHomeEntries, ensureRunDir } from '../home.js';
+import { IdleController } from '../idle/idle-controller.js';
+import { SocketGate } from '../idle/socket-gate.js';
 import { createFileLogger } from '../log/logger.js';
 import type { DlitePaths } from '../paths.js';
+import { ResourceSampler } from '../resources/figures.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { composeSupervisorDeps } from './compose.js';
 import { acquireHostLock } from './host-lock.js';
@@ -50,8 +53,20 @@ export async function hostSupervisor(
   await claimHomeEntries(paths, HOME_ENTRIES);
   const logger = createFileLogger(paths.dliteLog);
   const lock = await acquireHostLock(paths.daemonPid);
-  const supervisor = new Supervisor(composeSupervisorDeps(paths, logger, opts.env));
-  const api = createSupervisorApi({ supervisor, paths, logger });
+  // docker.sock is the daemon's own front door: it stays open while the VM sleeps, and a client
+  // arriving then wakes the VM and is served once Docker answers.
+  const gate = new SocketGate({
+    socket: paths.dockerSocket,
+    engineSocket: paths.engineSocket,
+    log: (line) => logger.info(line),
+  });
+  const sampler = new ResourceSampler(paths.disk);
+  const supervisor = new Supervisor(
+    composeSupervisorDeps(paths, logger, opts.env, { frontDoor: gate, resources: sampler }),
+  );
+  const idle = new IdleController({ host: supervisor, clients: gate, sampler, logger });
+  idle.start();
+  const api = createSupervisorApi({ supervisor, paths, logger, ...(opts.env ? { env: opts.env } : {}) });
   let server;
   try {
     server = await startControlServer(api, paths.controlSocket);
@@ -73,7 +88,9 @@ export async function hostSupervisor(
           ? 'idle: no VM and no client; exiting'
           : `shutting down${stopVm ? ' (stopping the VM)' : ''}`,
       );
+      idle.stop();
       await supervisor.dispose({ stopVm });
+      await gate.setMode('closed');
       await server.close();
       await lock.release();
       resolveEnded(why);

@@ -8,6 +8,7 @@ import { tailFile } from '../fs/tail.js';
 import type { Logger } from '../log/logger.js';
 import { OsUpdates, type OsUpdatesDeps } from '../os-image/os-updates.js';
 import type { DlitePaths } from '../paths.js';
+import { reclaimDisk } from '../resources/reclaim.js';
 import { hostArch } from '../platform.js';
 import { INSTALL_STEPS, installDlite } from './install.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -171,6 +172,12 @@ export function createSupervisorApi(deps: SupervisorApiDeps): DliteApi {
       return attempt(() => link.syncClock(), 'ssh-failed');
     },
     answerPrivileged: (answer) => Promise.resolve(sup.answerPrivileged(answer)),
+    sleep: () => sup.sleep(),
+    reclaimDisk: async () => {
+      const link = sup.guest();
+      if (!link) return err('vm-not-running', "The VM is not running: start it with 'dlite start'");
+      return attempt(() => reclaimDisk(link, paths.disk), 'ssh-failed');
+    },
     checkForUpdate: () => updates.check(),
     applyUpdate: async (request) => {
       const r = await updates.apply(request);

@@ -4,9 +4,9 @@ import { SETTINGS_KEYS } from './schema.js';
 
 /**
  * Settings the supervisor applies to a running VM without a restart: registry mirrors (rewrite
- * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context`, the OS update settings and
- * `privileged_changes` (host-side only; an update is used at the next start, and the latter takes
- * effect at the next start's host-integration step).
+ * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context`, `idle_stop_minutes`, the OS
+ * update settings and `privileged_changes` (host-side only; an update is used at the next start,
+ * and the latter takes effect at the next start's host-integration step).
  */
 export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'registry_mirrors',
@@ -15,6 +15,7 @@ export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'os_channel_url',
   'os_version',
   'privileged_changes',
+  'idle_stop_minutes',
 ]);
 
 export interface SettingsChanges {

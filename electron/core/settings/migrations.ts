@@ -1,4 +1,4 @@
-import { CURRENT_SCHEMA_VERSION, DEFAULT_OS_CHANNEL_URL } from './schema.js';
+import { CURRENT_SCHEMA_VERSION, DEFAULT_IDLE_STOP_MINUTES, DEFAULT_OS_CHANNEL_URL } from './schema.js';
 import { splitShellWords } from './shell-words.js';
 
 /** A raw, parsed `config.json` object; migrations edit it in place. */
@@ -52,12 +52,14 @@ function v1ToV2(raw: RawSettings): void {
 }
 
 /**
- * Version 2 → 3: OS releases and host integration.
+ * Version 2 → 3: OS releases, host integration and idle sleep.
  * - `os_channel_url` (the project's release index) and `os_version` (`latest`). The original
  *   dlite's `-v/--os-version` was an install flag, never a key of config.json.
  * - `docker_socket_link` off (replacing `/var/run/docker.sock` is opt-in), `privileged_changes: ask`
  *   (system files change only after one explained prompt), and empty `xhyve_binary`/`vfkit_binary`
  *   (look the binary up).
+ * - `idle_stop_minutes` with its default: the VM sleeps when nothing uses it, and docker.sock wakes
+ *   it (see {@link DEFAULT_IDLE_STOP_MINUTES}).
  */
 function v2ToV3(raw: RawSettings): void {
   setDefault(raw, 'os_channel_url', DEFAULT_OS_CHANNEL_URL);
@@ -66,6 +68,7 @@ function v2ToV3(raw: RawSettings): void {
   setDefault(raw, 'privileged_changes', 'ask');
   setDefault(raw, 'xhyve_binary', '');
   setDefault(raw, 'vfkit_binary', '');
+  setDefault(raw, 'idle_stop_minutes', DEFAULT_IDLE_STOP_MINUTES);
 }
 
 /**

@@ -25,6 +25,7 @@ const KINDS: Record<SettingsKey, Kind> = {
   privileged_changes: 'string',
   xhyve_binary: 'string',
   vfkit_binary: 'string',
+  idle_stop_minutes: 'integer',
 };
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);

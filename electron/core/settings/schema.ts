@@ -54,6 +54,7 @@ export const SETTINGS_FILE_KEYS = [
   'privileged_changes',
   'xhyve_binary',
   'vfkit_binary',
+  'idle_stop_minutes',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** The keys a user may change (`dlite config set`, the settings window): all but `uuid`/`schema_version`. */
@@ -68,6 +69,16 @@ export const SETTINGS_KEYS: readonly SettingsKey[] = SETTINGS_FILE_KEYS.filter(
  */
 export const DEFAULT_OS_CHANNEL_URL =
   'https://github.com/dlite-app/dlite/releases/latest/download/index.json';
+/** Longest idle time before the VM sleeps, in minutes (a day). */
+export const MAX_IDLE_STOP_MINUTES = 1440;
+
+/**
+ * Default `idle_stop_minutes`: 10. Long enough that the pauses of an edit-build-run loop never pay
+ * a wake (anything running in a container keeps the VM awake anyway), short enough that a meeting or
+ * lunch costs no CPU or memory. Waking from a saved state takes seconds, so a short setting costs
+ * little; Docker Desktop's Resource Saver waits 5 minutes but then needs a cold start.
+ */
+export const DEFAULT_IDLE_STOP_MINUTES = 10;
 
 /** Largest disk image accepted, in GiB. */
 export const MAX_DISK_GIB = 2048;
@@ -116,6 +127,7 @@ export function defaultSettings(host: HostFacts): Settings {
     privileged_changes: 'ask',
     xhyve_binary: '',
     vfkit_binary: '',
+    idle_stop_minutes: DEFAULT_IDLE_STOP_MINUTES,
   };
 }
 

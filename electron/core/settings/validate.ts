@@ -13,6 +13,7 @@ import {
   MAX_CPUS,
   MAX_DISK_GIB,
   MAX_MEMORY_GIB,
+  MAX_IDLE_STOP_MINUTES,
   SETTINGS_FILE_KEYS,
   SETTINGS_KEYS,
   maxMemoryGiB,
@@ -187,6 +188,10 @@ const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
       : `must be one of ${PRIVILEGED_CHANGES.join(', ')}, got ${JSON.stringify(v)}`,
   xhyve_binary: binaryPath,
   vfkit_binary: binaryPath,
+  idle_stop_minutes: (v) =>
+    integerIn(v, 0, MAX_IDLE_STOP_MINUTES)
+      ? null
+      : `must be a whole number of minutes between 0 (never) and ${MAX_IDLE_STOP_MINUTES}, got ${JSON.stringify(v)}`,
 };
 
 /** Whether a valid value fits this machine. A misfit is a problem, never a reason to drop the file. */

@@ -1,4 +1,11 @@
-import type { DockerTransport, Settings, SettingsKey, SettingsProblem } from '../../shared/types.js';
+import type {
+  DockerTransport,
+  ResourceFigures,
+  Settings,
+  SettingsKey,
+  SettingsProblem,
+  VmState,
+} from '../../shared/types.js';
 import type { HypervisorDriver, SshEndpoint, VmConfig } from '../drivers/driver.js';
 import type { IntegrationOutcome } from '../integration/host-integration.js';
 import type { PrivilegedQuestions } from '../integration/questions.js';
@@ -26,6 +33,10 @@ export interface GuestLink {
   syncClock(): Promise<void>;
   /** Stops forwards and closes SSH connections. Idempotent. */
   close(): Promise<void>;
+  /** Runs `argv` in the guest as root through the guest executor; resolves whatever its exit code. */
+  run(argv: readonly string[], timeoutMs?: number): Promise<{ stdout: string; exitCode: number }>;
+  /** Containers running now (`GET /containers/json`). */
+  runningContainers(): Promise<number>;
 }
 
 /** What host integration knows about the boot it works for. */
@@ -86,4 +97,18 @@ export interface SupervisorDeps {
   readonly hostIntegration?: HostIntegrationPort;
   /** Opens a terminal with an SSH shell (platform specific). */
   openTerminal?(endpoint: SshEndpoint): Promise<void>;
+  /** The daemon's docker.sock: follows the VM state, and asks for a wake when a client waits. */
+  readonly frontDoor?: FrontDoor;
+  /** Host-side resource figures shown in the status. */
+  readonly resources?: { latest(): ResourceFigures | null };
+}
+
+/** See `idle/socket-gate.ts`. */
+export interface FrontDoor {
+  follow(state: VmState): Promise<void>;
+  /** The engine answers before the start is over (a resumed VM): waiting clients may go through. */
+  engineReady(): Promise<void>;
+  onDemand(listener: () => void): void;
+  /** Clients waiting for the VM. */
+  readonly waiting: number;
 }

@@ -4,12 +4,16 @@ import type { VmState } from '../../shared/types.js';
  * The supervisor's transition table. Anything not listed is a bug and throws.
  * - `starting → stopping`: a stop cancels a boot in progress.
  * - `error → starting`: retry (user or auto-restart); `error → stopping`: clean up a broken VM.
+ * - `running → stopping → sleeping`: an idle stop; `sleeping → starting`: the wake (a docker.sock
+ *   client or a start); `sleeping → stopped`: a stop drops the saved VM; `stopped → sleeping`: a
+ *   host that starts while a saved VM waits.
  */
 export const TRANSITIONS: Readonly<Record<VmState, readonly VmState[]>> = {
-  stopped: ['starting'],
+  stopped: ['starting', 'sleeping'],
   starting: ['running', 'stopping', 'error'],
   running: ['stopping', 'error'],
-  stopping: ['stopped', 'error'],
+  stopping: ['stopped', 'sleeping', 'error'],
+  sleeping: ['starting', 'stopped'],
   error: ['starting', 'stopping', 'stopped'],
 };
 

@@ -31,6 +31,8 @@ export interface Boot {
   expectingExit: boolean;
   /** Aborted when the VM process dies during the boot. */
   readonly crashed: AbortController;
+  /** Memory handed back after a resume, in the background; a sleep waits for it. */
+  settling?: Promise<void>;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 import type { Result } from '../../shared/errors.js';
 import { err, ok } from '../../shared/errors.js';
 import type {
@@ -7,11 +9,12 @@ import type {
   Settings,
   SettingsKey,
   SettingsProblem,
+  SleepInfo,
   SettingsUpdate,
   VmState,
   VmStatus,
 } from '../../shared/types.js';
-import type { RunningVm, VmConfig } from '../drivers/driver.js';
+import type { HypervisorDriver, RunningVm, VmConfig } from '../drivers/driver.js';
 import { toDliteError } from '../dlite-error.js';
 import { classifyChanges } from '../settings/diff.js';
 import { AutoRestarter } from './auto-restart.js';
@@ -28,6 +31,7 @@ import {
 import { EngineWatch } from './engine-health.js';
 import { CancelledError, StepError, throwIfCancelled, toStepError } from './step-error.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
+import { GuestBusyError, prepareGuest, resumeGuest, saveOrShutdown, settleMemory } from './sleep.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';
 
@@ -40,6 +44,7 @@ export { TIMEOUTS } from './boot.js';
 export class Supervisor {
   private state: VmState = 'stopped';
   private failure: FailureDetails | null = null;
+  private sleepInfo: SleepInfo | null = null;
   private boot: Boot | null = null;
   private settings: Settings | null = null;
   private problems: readonly SettingsProblem[] = [];
@@ -56,20 +61,28 @@ export class Supervisor {
   constructor(private readonly deps: SupervisorDeps) {
     this.autoRestart = new AutoRestarter(deps.logger, () => void this.start());
     deps.hostIntegration?.questions.onChange(() => this.emitState());
+    // A client waiting on docker.sock wakes a sleeping VM.
+    deps.frontDoor?.onDemand(() => {
+      if (this.state === 'sleeping') void this.start();
+    });
   }
 
   /** The current status; its settings problems are those found last (see {@link refreshStatus}). */
   status(): VmStatus {
-    return describeVm(
-      this.state,
-      this.failure,
-      this.boot,
-      this.settings,
-      this.deps.paths.dockerSocket,
-      this.problems,
-      this.osActive,
-      { pending: this.deps.hostIntegration?.questions.pending() ?? null, degraded: this.degraded },
-    );
+    return {
+      ...describeVm(
+        this.state,
+        this.failure,
+        this.boot,
+        this.settings,
+        this.deps.paths.dockerSocket,
+        this.problems,
+        this.osActive,
+        { pending: this.deps.hostIntegration?.questions.pending() ?? null, degraded: this.degraded },
+      ),
+      sleep: this.state === 'sleeping' ? this.sleepInfo : null,
+      resources: this.deps.resources?.latest() ?? null,
+    };
   }
 
   /** The current status with the settings problems read again from the file. Never rejects. */
@@ -107,6 +120,53 @@ export class Supervisor {
     this.degraded = [...kept, ...outcome.degraded];
     for (const d of outcome.degraded) this.deps.logger.warn(`not available: ${d.message}`);
     if (outcome.applied.length > 0 || outcome.degraded.length > 0) this.emitState();
+  }
+
+  /** The driver of the running VM (for resource figures); null otherwise. */
+  runningDriver(): HypervisorDriver | null {
+    return this.state === 'running' ? (this.boot?.driver ?? null) : null;
+  }
+
+  /**
+   * The idle stop: asks the guest to get ready (sync, trim, unmount the share), then saves the VM
+   * where the driver can (else shuts it down) and goes `sleeping`: docker.sock stays open and the
+   * next client wakes the VM. Refused (`vm-busy`, the VM runs on) when the guest cannot let go of
+   * the share; a no-op unless running.
+   */
+  sleep(): Promise<Result<VmStatus>> {
+    return this.exclusive(() => this.runSleep());
+  }
+
+  private async runSleep(): Promise<Result<VmStatus>> {
+    const boot = this.boot;
+    if (this.state !== 'running' || boot === null || boot.link === null) return ok(this.status());
+    await boot.settling;
+    try {
+      await prepareGuest(boot.link);
+    } catch (e) {
+      const why = e instanceof GuestBusyError ? e.message : String(e);
+      this.deps.logger.warn(`not sleeping: ${why}`);
+      return err('vm-busy', `The VM cannot sleep now: ${why}`);
+    }
+    this.setState('stopping');
+    boot.expectingExit = true;
+    try {
+      await boot.link
+        .close()
+        .catch((e: unknown) => this.deps.logger.warn(`closing the guest link: ${String(e)}`));
+      this.sleepInfo = await saveOrShutdown(boot, this.deps.logger);
+    } catch (e) {
+      const se = toStepError('stop', e, 'driver-failed');
+      await boot.lock?.release();
+      if (this.boot === boot) this.boot = null;
+      this.setState('error', { step: 'stop', message: se.message, lastConsoleLines: [] });
+      return { ok: false, error: se.toDto() };
+    }
+    await boot.lock?.release();
+    if (this.boot === boot) this.boot = null;
+    this.setState('sleeping');
+    if ((this.deps.frontDoor?.waiting ?? 0) > 0) void this.start();
+    return ok(this.status());
   }
 
   onState(listener: (s: VmStatus) => void): () => void {
@@ -210,7 +270,7 @@ export class Supervisor {
       } catch (e) {
         return { ok: false, error: toDliteError(e).toDto() };
       }
-      if (pid === null) return ok(this.status());
+      if (pid === null) return this.recoverSleep();
       this.deps.logger.info(`found a VM left running (pid ${pid}); adopting it`);
       return this.runStart(abort.signal, pid);
     });
@@ -222,6 +282,19 @@ export class Supervisor {
       })
       .catch(() => undefined);
     return p;
+  }
+
+  /** A VM saved by an earlier host sleeps on: docker.sock opens and the next client wakes it. */
+  private async recoverSleep(): Promise<Result<VmStatus>> {
+    if (this.state !== 'stopped' || !existsSync(this.deps.paths.config)) return ok(this.status());
+    const bytes = await this.deps
+      .createDriver(await this.loadSettings())
+      .savedStateBytes?.()
+      .catch(() => null);
+    if (bytes === null || bytes === undefined) return ok(this.status());
+    this.sleepInfo = { since: new Date().toISOString(), suspended: true, savedStateBytes: bytes };
+    this.setState('sleeping');
+    return ok(this.status());
   }
 
   /** Stops the VM and forgets listeners; for process shutdown. */
@@ -243,6 +316,7 @@ export class Supervisor {
     assertTransition(this.state, to);
     this.state = to;
     this.failure = failure;
+    void this.deps.frontDoor?.follow(to);
     this.deps.logger.info(`state ${to}${failure ? ` (${failure.step}: ${failure.message})` : ''}`);
     this.emitState();
   }
@@ -307,14 +381,35 @@ export class Supervisor {
       this.progress(step);
       boot.endpoint = await driver.sshEndpoint(TIMEOUTS.ssh, signal);
       await this.integrateHost('address', { settings, driver, cfg, address: boot.endpoint.host }, signal);
-      boot.link = this.deps.connectGuest(boot.endpoint, settings, driver);
-      await boot.link.waitSsh(TIMEOUTS.ssh, signal);
-      step = 'forward-docker';
-      this.progress(step);
-      await boot.link.forwardDocker(signal);
-      step = 'wait-docker';
-      this.progress(step);
-      await boot.link.waitDocker(TIMEOUTS.docker, signal);
+      const link = this.deps.connectGuest(boot.endpoint, settings, driver);
+      boot.link = link;
+      if (boot.vm.resumed) {
+        // A resumed guest runs already: its engine and sshd are up. The Docker port and SSH (the
+        // share comes back over it) are set up side by side, and the engine, the one that was saved
+        // and configured, serves the waiting clients as soon as it answers; the configure step
+        // after it only re-checks the settings and sets the clock.
+        step = 'forward-docker';
+        this.progress(step);
+        await Promise.all([
+          (async () => {
+            await link.forwardDocker(signal);
+            await link.waitDocker(TIMEOUTS.docker, signal);
+            await this.deps.frontDoor?.engineReady();
+          })(),
+          (async () => {
+            await link.waitSsh(TIMEOUTS.ssh, signal);
+            await resumeGuest(link, this.deps.logger);
+          })(),
+        ]);
+      } else {
+        await link.waitSsh(TIMEOUTS.ssh, signal);
+        step = 'forward-docker';
+        this.progress(step);
+        await link.forwardDocker(signal);
+        step = 'wait-docker';
+        this.progress(step);
+        await link.waitDocker(TIMEOUTS.docker, signal);
+      }
       step = 'configure';
       this.progress(step);
       await boot.link.configure(settings, signal);
@@ -324,6 +419,7 @@ export class Supervisor {
       boot.startedAt = Date.now();
       this.watchEngine(boot);
       this.setState('running');
+      if (boot.vm.resumed) boot.settling = settleMemory(link, driver, this.deps.logger);
       return ok(this.status());
     } catch (e) {
       return this.failStart(step, boot, e, userSignal);
@@ -362,6 +458,16 @@ export class Supervisor {
   private async runStop(): Promise<Result<VmStatus>> {
     this.autoRestart.cancel();
     if (this.state === 'stopped') return ok(this.status());
+    if (this.state === 'sleeping') {
+      // A stop means the next start boots: the guest synced its disk before it was saved.
+      const settings = this.settings ?? (await this.loadSettings());
+      await this.deps
+        .createDriver(settings)
+        .discardSavedState?.('the VM was stopped while it slept')
+        .catch((e: unknown) => this.deps.logger.warn(`removing the saved VM: ${String(e)}`));
+      this.setState('stopped');
+      return ok(this.status());
+    }
     if (this.state === 'error' && this.boot === null) {
       this.setState('stopped');
       return ok(this.status());

@@ -24,6 +24,7 @@ export const SETTING_LABELS: Record<SettingsKey, string> = {
   privileged_changes: 'System file changes',
   xhyve_binary: 'xhyve binary',
   vfkit_binary: 'vfkit binary',
+  idle_stop_minutes: 'Sleep when idle',
 };
 
 const NUMERIC: ReadonlySet<SettingsKey> = new Set(['cpu_count', 'memory', 'disk_size']);

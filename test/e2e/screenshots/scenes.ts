@@ -63,6 +63,7 @@ const base: Scene = {
     privileged_changes: 'ask',
     xhyve_binary: '',
     vfkit_binary: '',
+    idle_stop_minutes: 10,
   },
   app: {
     prefs: { launchAtLogin: true, terminal: 'auto', quitAction: 'ask' },

@@ -38,6 +38,8 @@ function recordingApi(): DliteApi & { calls: unknown[]; emitState(s: VmStatus): 
       calls.push(answer);
       return Promise.resolve(ok(undefined));
     },
+    sleep: unsupported,
+    reclaimDisk: unsupported,
     checkForUpdate: unsupported,
     applyUpdate: unsupported,
     rollbackUpdate: unsupported,

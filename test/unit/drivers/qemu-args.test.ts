@@ -44,14 +44,15 @@ describe('buildQemuArgs', () => {
     const mac = macFromUuid(cfg.uuid);
     expect(buildQemuArgs(cfg, opts)).toEqual([
       ...['-name', 'dlite', '-uuid', cfg.uuid],
-      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max'],
+      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=128', '-cpu', 'max'],
       ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],
       ...['-smp', '2,sockets=1,cores=2,threads=1', '-m', '2048'],
       ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
       ...['-kernel', '/os/bzImage', '-initrd', '/os/rootfs.cpio.zst', '-append', cfg.cmdline],
-      ...['-drive', 'file=/home/u/.dlite/disk.img,if=virtio,format=raw,discard=on'],
+      ...['-drive', 'file=/home/u/.dlite/disk.img,if=virtio,format=raw,discard=unmap,detect-zeroes=unmap'],
       ...['-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22'],
       ...['-device', `virtio-net-pci,netdev=net0,mac=${mac}`, '-device', 'virtio-rng-pci'],
+      ...['-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on'],
       ...[
         '-chardev',
         'file,id=con0,path=/home/u/.dlite/log/console.log,append=on',
@@ -177,6 +178,38 @@ describe('buildQemuArgs', () => {
     for (const a of absent) expect(args).not.toContain(a);
   });
 
+  it('shares over virtiofs with a shared memfd, on a root port it can be unplugged from', () => {
+    const share = { hostPath: '/home/me/a,b', tag: 'dlite-share' };
+    const args = buildQemuArgs({ ...cfg, share }, { ...opts, virtiofsSocket: paths.virtiofsSocket });
+    expect(values(args, '-machine')).toEqual(['q35,vmport=off,memory-backend=mem']);
+    expect(values(args, '-object')).toEqual(['memory-backend-memfd,id=mem,size=2048M,share=on']);
+    expect(values(args, '-chardev')).toContain('socket,id=dlite-vfs,path=/home/u/.dlite/run/virtiofs.sock');
+    expect(values(args, '-device')).toEqual(
+      expect.arrayContaining([
+        'pcie-root-port,id=dlite-rp0,chassis=1',
+        'vhost-user-fs-pci,id=dlite-fs,bus=dlite-rp0,chardev=dlite-vfs,tag=dlite-share',
+      ]),
+    );
+    expect(args).not.toContain('-virtfs');
+    // Restoring: the device was unplugged before the save; only its slot is there.
+    const restore = buildQemuArgs(
+      { ...cfg, share },
+      {
+        ...opts,
+        virtiofsSocket: paths.virtiofsSocket,
+        virtiofsUnplugged: true,
+        incomingFile: "/s/it's.state",
+      },
+    );
+    expect(values(restore, '-device')).toContain('pcie-root-port,id=dlite-rp0,chassis=1');
+    expect(restore.join(' ')).not.toMatch(/vhost-user-fs|dlite-vfs/);
+    expect(values(restore, '-object')).toEqual(['memory-backend-memfd,id=mem,size=2048M,share=on']);
+    expect(values(restore, '-incoming')).toEqual([`exec:cat '/s/it'\\''s.state'`]);
+    // Without a share there is nothing to serve: plain RAM, no root port.
+    const none = buildQemuArgs(cfg, { ...opts, virtiofsSocket: paths.virtiofsSocket });
+    expect(none.join(' ')).not.toMatch(/memfd|pcie-root-port|vhost-user/);
+  });
+
   it('escapes commas in every option-string path', () => {
     const p = resolvePaths({ DLITE_HOME: '/tmp/a,b' });
     const args = buildQemuArgs(cfg, {
@@ -187,7 +220,9 @@ describe('buildQemuArgs', () => {
       pidfile: p.vmPid,
       dockerPortSocket: p.dockerPortSocket,
     });
-    expect(values(args, '-drive')[0]).toBe('file=/tmp/a,,b/disk.img,if=virtio,format=raw,discard=on');
+    expect(values(args, '-drive')[0]).toBe(
+      'file=/tmp/a,,b/disk.img,if=virtio,format=raw,discard=unmap,detect-zeroes=unmap',
+    );
     expect(values(args, '-chardev')).toEqual([
       'file,id=con0,path=/tmp/a,,b/log/console.log,append=on',
       'socket,id=dport0,path=/tmp/a,,b/run/docker-port.sock,server=on,wait=off',

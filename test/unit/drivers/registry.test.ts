@@ -87,7 +87,7 @@ describe('selectDriver', () => {
 
 describe('createDriver', () => {
   it('creates a QemuDriver with the qemu features', () => {
-    const d = createDriver('qemu', paths);
+    const d = createDriver('qemu', paths, { env: { DLITE_VIRTIOFSD: 'off' } });
     expect(d).toBeInstanceOf(QemuDriver);
     expect(d.info).toEqual({
       name: 'qemu',
@@ -97,8 +97,18 @@ describe('createDriver', () => {
         needsRoot: false,
         arches: ['amd64'],
         dockerPort: 'virtio-serial',
+        memoryReturn: 'free-page-reporting',
+        suspend: true,
       },
     });
+    const fsd = path.join(import.meta.dirname, 'fake-virtiofsd');
+    expect(
+      new QemuDriver(paths, { env: { DLITE_VIRTIOFSD: process.execPath }, platform: 'linux' }).info.features
+        .shareType,
+    ).toBe('virtiofs');
+    expect(new QemuDriver(paths, { env: { DLITE_VIRTIOFSD: fsd }, platform: 'linux' }).virtiofsd.reason).toBe(
+      `DLITE_VIRTIOFSD=${fsd} is not an executable file; using 9p`,
+    );
     expect(new QemuDriver(paths, { hostArch: 'arm64' }).info.features.arches).toEqual(['arm64']);
   });
 
@@ -111,6 +121,8 @@ describe('createDriver', () => {
       needsRoot: true,
       arches: ['amd64'],
       dockerPort: 'none',
+      memoryReturn: 'none',
+      suspend: false,
     });
     const v = createDriver('vfkit', paths, { hostArch: 'arm64' });
     expect(v).toBeInstanceOf(VfkitDriver);
@@ -120,6 +132,8 @@ describe('createDriver', () => {
       needsRoot: false,
       arches: ['arm64'],
       dockerPort: 'vsock',
+      memoryReturn: 'none',
+      suspend: false,
     });
     const e: unknown = (() => {
       try {

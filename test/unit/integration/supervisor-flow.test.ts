@@ -72,6 +72,8 @@ const stubGuest: GuestLink = {
   syncClock: () => Promise.resolve(),
   transport: () => 'vsock',
   pingEngine: () => Promise.resolve(true),
+  run: () => Promise.resolve({ stdout: '', exitCode: 0 }),
+  runningContainers: () => Promise.resolve(0),
   close: () => Promise.resolve(),
 };
 

@@ -34,6 +34,7 @@ export function validSettings(share: string, overrides: Partial<Settings> = {}):
     privileged_changes: 'ask',
     xhyve_binary: '',
     vfkit_binary: '',
+    idle_stop_minutes: 10,
     ...overrides,
   };
 }

@@ -88,7 +88,7 @@ describe('settings migrations', () => {
     expect(raw).toEqual({ ...v1, use_docker_context: false });
   });
 
-  it('v2 → v3: adds the OS update and host-integration keys (project channel, latest, symlink off, ask before system changes) and changes nothing else', () => {
+  it('v2 → v3: adds the OS update, host-integration and idle keys (project channel, latest, symlink off, ask before system changes, sleep after 10 min) and changes nothing else', () => {
     const v2: Record<string, unknown> = {
       ...original(),
       schema_version: 2,
@@ -111,6 +111,7 @@ describe('settings migrations', () => {
       privileged_changes: 'ask',
       xhyve_binary: '',
       vfkit_binary: '',
+      idle_stop_minutes: 10,
     });
     const kept = {
       ...v2,
@@ -120,6 +121,7 @@ describe('settings migrations', () => {
       privileged_changes: 'never',
       xhyve_binary: '/opt/xhyve',
       vfkit_binary: '',
+      idle_stop_minutes: 0,
     };
     const again = structuredClone(kept);
     MIGRATIONS[2]!(again);

@@ -167,6 +167,17 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
   ['xhyve_binary', 'xhyve', /^xhyve_binary: must be '' \(look it up\) or the absolute path/],
   ['vfkit_binary', '/a\nb', /^vfkit_binary: /],
   ['schema_version', 1, /^schema_version: must be 3$/],
+  [
+    'idle_stop_minutes',
+    -1,
+    /^idle_stop_minutes: must be a whole number of minutes between 0 \(never\) and 1440, got -1$/,
+  ],
+  [
+    'idle_stop_minutes',
+    2.5,
+    /^idle_stop_minutes: must be a whole number of minutes between 0 \(never\) and 1440, got 2.5$/,
+  ],
+  ['idle_stop_minutes', '10', /^idle_stop_minutes: must be a whole number/],
 ];
 
 describe('validateSettings', () => {

@@ -16,6 +16,8 @@ const API_METHODS = {
   openTerminal: 'invoke',
   syncClock: 'invoke',
   answerPrivileged: 'invoke',
+  sleep: 'invoke',
+  reclaimDisk: 'invoke',
   checkForUpdate: 'invoke',
   applyUpdate: 'invoke',
   rollbackUpdate: 'invoke',

@@ -14,12 +14,16 @@ import { VM_STATES } from '../../../electron/shared/types.js';
 describe('supervisor state table', () => {
   const allowed: [string, string][] = [
     ['stopped', 'starting'],
+    ['stopped', 'sleeping'],
     ['starting', 'running'],
     ['starting', 'stopping'],
     ['starting', 'error'],
     ['running', 'stopping'],
     ['running', 'error'],
     ['stopping', 'stopped'],
+    ['stopping', 'sleeping'],
+    ['sleeping', 'starting'],
+    ['sleeping', 'stopped'],
     ['stopping', 'error'],
     ['error', 'starting'],
     ['error', 'stopping'],

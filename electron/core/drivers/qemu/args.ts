@@ -30,6 +30,18 @@ export interface QemuArgsOptions {
   readonly pidfile: string;
   /** More forwards to set up at boot (e.g. ports restored after a restart). */
   readonly extraForwards?: readonly PortForward[];
+  /**
+   * Share `cfg.share` over virtiofs through the virtiofsd serving this vhost-user socket (guest RAM
+   * is then a shared memfd); omitted: over 9p.
+   */
+  readonly virtiofsSocket?: string;
+  /**
+   * Leave the virtiofs device out of the command line (a restore: it was unplugged before the save
+   * and is plugged back after `cont`); its PCIe slot stays.
+   */
+  readonly virtiofsUnplugged?: boolean;
+  /** Start paused and load the VM from this saved state file (`-incoming`), instead of booting. */
+  readonly incomingFile?: string;
 }
 
 /** Guest port dockerd listens on when `dockerTcp` is on; forwarded from the same host port. */
@@ -79,9 +91,12 @@ function machineArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
     return ['-machine', 'virt', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max,pauth-impdef=on'];
   }
   if (!hw) {
-    // Lima's TCG settings: multi-threaded TCG, a bounded translation cache, no S3/S4 sleep states.
+    // Lima's TCG settings (multi-threaded TCG, a bounded translation cache, no S3/S4 sleep states),
+    // with a 128 MiB cache: the boot fills whatever it gets, and it stays resident. Measured in one
+    // run here: 512 MiB → docker ready 14.1 s, QEMU RSS 1,128 MiB after 60 s idle; 128 MiB → 13.1 s,
+    // 717 MiB.
     return [
-      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max'],
+      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=128', '-cpu', 'max'],
       ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],
     ];
   }
@@ -113,6 +128,40 @@ function consoleArgs(cfg: VmConfig, log: string): string[] {
   );
 }
 
+/** QOM id of the virtiofs device, of its vhost-user chardev and of the PCIe root port it is plugged into. */
+export const VIRTIOFS_IDS = { device: 'dlite-fs', chardev: 'dlite-vfs', port: 'dlite-rp0' } as const;
+
+/** The virtiofs device's `device_add` properties (also used to plug it back after a restore). */
+export function virtiofsDeviceProps(tag: string): Record<string, string> {
+  return {
+    driver: 'vhost-user-fs-pci',
+    id: VIRTIOFS_IDS.device,
+    bus: VIRTIOFS_IDS.port,
+    chardev: VIRTIOFS_IDS.chardev,
+    tag,
+  };
+}
+
+function virtiofsArgs(tag: string, opts: QemuArgsOptions): string[] {
+  if (!opts.virtiofsSocket) return [];
+  // A root port so the device can be unplugged before a save: QEMU 7.2 cannot save vhost-user-fs.
+  const args = ['-device', `pcie-root-port,id=${VIRTIOFS_IDS.port},chassis=1`];
+  if (opts.virtiofsUnplugged) return args;
+  const props = Object.entries(virtiofsDeviceProps(tag))
+    .filter(([k]) => k !== 'driver')
+    .map(([k, v]) => `${k}=${qemuOptValue(String(v))}`);
+  return [
+    ...args,
+    ...['-chardev', `socket,id=${VIRTIOFS_IDS.chardev},path=${qemuOptValue(opts.virtiofsSocket)}`],
+    ...['-device', ['vhost-user-fs-pci', ...props].join(',')],
+  ];
+}
+
+/** Single-quotes `value` for the POSIX shell QEMU runs `exec:` migration targets with. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
 /** Name of the virtio-serial port the guest's dlite-mux agent opens. */
 export const DOCKER_PORT_NAME = 'io.dlite.docker';
 
@@ -132,7 +181,9 @@ function dockerPortArgs(socket: string | undefined): string[] {
  * arm64 guests run on the `virt` machine (hvf/kvm on an arm64 host, emulated elsewhere); the console
  * device follows the command line's `console=` (see consoleArgs).
  *
- * Choices: a raw virtio disk with discard (the image is sparse); slirp user networking with ssh (and
+ * Choices: a raw virtio disk that passes the guest's trims and zeroed blocks on as holes
+ * (`discard=unmap,detect-zeroes=unmap`: the sparse image shrinks again); a balloon with free page
+ * reporting (pages the guest frees go back to the host); slirp user networking with ssh (and
  * dockerd's 2375 when opted in) forwarded on 127.0.0.1 only; 9p with `security_model=none` so guest
  * writes land as ordinary files owned by the host user (mapped-xattr would hide guest owners and modes
  * in xattrs, which host tools do not see); the serial console goes to a plain append-mode file (no
@@ -160,22 +211,35 @@ export function buildQemuArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
   const dup = hostPorts.find((p, i) => hostPorts.indexOf(p) !== i);
   if (dup !== undefined) throw new Error(`qemu: host port ${dup} is forwarded twice`);
 
+  const virtiofs = cfg.share !== null && opts.virtiofsSocket !== undefined;
+  const machine = machineArgs(cfg, opts);
+  if (virtiofs) {
+    // virtiofsd reads and writes guest memory directly: it must be a shared memfd.
+    const i = machine.indexOf('-machine') + 1;
+    machine[i] = `${machine[i]},memory-backend=mem`;
+    machine.push('-object', `memory-backend-memfd,id=mem,size=${memMiB}M,share=on`);
+  }
   const args = [
     ...['-name', 'dlite', '-uuid', cfg.uuid],
-    ...machineArgs(cfg, opts),
+    ...machine,
     ...['-smp', `${cfg.cpus},sockets=1,cores=${cfg.cpus},threads=1`, '-m', String(memMiB)],
     ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
     ...['-kernel', cfg.kernelPath, '-initrd', cfg.initrdPath, '-append', cfg.cmdline],
-    ...['-drive', `file=${qemuOptValue(opts.disk)},if=virtio,format=raw,discard=on`],
+    ...['-drive', `file=${qemuOptValue(opts.disk)},if=virtio,format=raw,discard=unmap,detect-zeroes=unmap`],
     ...['-netdev', ['user', 'id=net0', ...forwards.map(hostfwd)].join(',')],
     ...['-device', `virtio-net-pci,netdev=net0,mac=${macFromUuid(cfg.uuid)}`],
     ...['-device', 'virtio-rng-pci'],
+    ...['-device', 'virtio-balloon-pci,id=balloon0,deflate-on-oom=on,free-page-reporting=on'],
   ];
   if (cfg.share) {
-    args.push(
-      '-virtfs',
-      `local,path=${qemuOptValue(cfg.share.hostPath)},mount_tag=${qemuOptValue(cfg.share.tag)},security_model=none`,
-    );
+    const tag = cfg.share.tag;
+    if (virtiofs) args.push(...virtiofsArgs(tag, opts));
+    else {
+      args.push(
+        '-virtfs',
+        `local,path=${qemuOptValue(cfg.share.hostPath)},mount_tag=${qemuOptValue(tag)},security_model=none`,
+      );
+    }
   }
   args.push(
     ...consoleArgs(cfg, opts.consoleLog),
@@ -184,5 +248,7 @@ export function buildQemuArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
     ...['-mon', 'chardev=qmp0,mode=control'],
     ...['-pidfile', opts.pidfile],
   );
+  // `exec:` runs through /bin/sh; cat reads the file as a stream (QEMU 7.2 has no `file:` target).
+  if (opts.incomingFile) args.push('-incoming', `exec:cat ${shellQuote(opts.incomingFile)}`);
   return args;
 }

@@ -6,7 +6,7 @@ import { spawnDetached } from '../../process/supervised.js';
 import { DriverError, type ExitInfo, type VmConfig } from '../driver.js';
 import type { Accelerator } from './accel.js';
 import { buildQemuArgs } from './args.js';
-import { freePort } from './net.js';
+import { freePort, portFree } from './net.js';
 import { QmpClient } from './qmp.js';
 import { qemuLogPath, rotateLog } from './state.js';
 import { QemuVm } from './vm-handle.js';
@@ -29,6 +29,10 @@ export interface LaunchOptions {
   readonly signal: AbortSignal;
   /** Runs once when the launched QEMU ends, before its `exited` settles (driver clean-up). */
   readonly onExit: (vm: QemuVm) => Promise<void>;
+  /** Share over virtiofs through virtiofsd on this socket (it MUST be listening), else 9p. */
+  readonly virtiofsSocket?: string;
+  /** Load a saved VM instead of booting: its state file, and the ssh port to try first. */
+  readonly incoming?: { readonly file: string; readonly sshPort: number };
 }
 
 /**
@@ -39,10 +43,14 @@ export interface LaunchOptions {
  */
 export async function launchQemu(o: LaunchOptions): Promise<{ vm: QemuVm; sshPort: number }> {
   const logPath = qemuLogPath(o.paths);
-  await rotateLog(o.paths.consoleLog);
+  // A resumed guest continues its console where it left it.
+  if (!o.incoming) await rotateLog(o.paths.consoleLog);
   await rotateLog(logPath);
   for (let attempt = 1; ; attempt++) {
-    const sshPort = await freePort();
+    const sshPort =
+      attempt === 1 && o.incoming && (await portFree(o.incoming.sshPort))
+        ? o.incoming.sshPort
+        : await freePort();
     const args = buildQemuArgs(o.cfg, {
       accel: o.accel,
       sshPort,
@@ -52,6 +60,8 @@ export async function launchQemu(o: LaunchOptions): Promise<{ vm: QemuVm; sshPor
       dockerPortSocket: o.paths.dockerPortSocket,
       consoleLog: o.paths.consoleLog,
       pidfile: o.paths.vmPid,
+      ...(o.virtiofsSocket ? { virtiofsSocket: o.virtiofsSocket } : {}),
+      ...(o.incoming ? { incomingFile: o.incoming.file, virtiofsUnplugged: true } : {}),
     });
     const child = await spawnDetached(o.binary, args, { logPath });
     const vm: QemuVm = new QemuVm(child.pid, o.paths.qmpSocket, { kind: 'child', exit: child.exited }, () =>

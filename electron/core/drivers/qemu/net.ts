@@ -13,6 +13,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** True when 127.0.0.1:`port` can be bound right now. */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 /**
  * Connects to host:port and resolves with the first line when it is an SSH identification string
  * (`SSH-2.0-…`), or null when the connection fails, closes or stays silent for `timeoutMs`.

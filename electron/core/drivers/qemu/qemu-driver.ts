@@ -13,11 +13,13 @@ import {
   type HypervisorDriver,
   type RunningVm,
   type SshEndpoint,
+  type SuspendResult,
   type VmConfig,
 } from '../driver.js';
 import type { AccelChoice } from './accel.js';
 import { checkHost, queryQemu } from './host-check.js';
-import { launchQemu, shutdownQemu } from './lifecycle.js';
+import { bootOrResume, killQuietly, suspendVm } from './boot-or-resume.js';
+import { shutdownQemu } from './lifecycle.js';
 import { waitForSshBanner } from './net.js';
 import type { QmpClient } from './qmp.js';
 import {
@@ -29,6 +31,9 @@ import {
   writeState,
   type QemuState,
 } from './state.js';
+import { removeSavedState, savedStateSize } from './saved-state.js';
+import { returnFreeMemory } from './suspend.js';
+import { findVirtiofsd, type VirtiofsdLookup } from './virtiofsd.js';
 import { QemuVm } from './vm-handle.js';
 
 /** Host/environment knobs, injectable for tests. */
@@ -70,20 +75,28 @@ export class QemuDriver implements HypervisorDriver {
   private lock: DiskLock | null = null;
   private state: QemuState | null = null;
   private stopping: Promise<ExitInfo | null> | null = null;
+  /** virtiofsd for the share, or why the share is 9p (fixed per driver instance). */
+  readonly virtiofsd: VirtiofsdLookup;
+  private virtiofsdPid: number | null = null;
+  private cfg: VmConfig | null = null;
 
   constructor(
     private readonly paths: DlitePaths,
     private readonly opts: QemuDriverOptions = {},
   ) {
     this.hostArch = opts.hostArch ?? process.arch;
+    this.virtiofsd = findVirtiofsd(opts.env ?? process.env, opts.platform ?? process.platform);
     this.info = {
       name: 'qemu',
       features: {
-        shareType: '9p',
+        shareType: this.virtiofsd.path ? 'virtiofs' : '9p',
         networkMode: 'user',
         needsRoot: false,
         arches: [...new Set([hostArch(this.hostArch), ...(opts.emulate ?? [])])],
         dockerPort: 'virtio-serial',
+        memoryReturn: 'free-page-reporting',
+        // DLITE_SUSPEND=off: an idle stop shuts down (nothing of the guest's memory is written to disk).
+        suspend: (opts.env ?? process.env)['DLITE_SUSPEND'] !== 'off',
       },
     };
   }
@@ -148,15 +161,19 @@ export class QemuDriver implements HypervisorDriver {
       }
       await removeRunFiles(this.paths);
       launched = true;
-      const { vm, sshPort } = await launchQemu({
+      const { vm, sshPort, virtiofsd, resumed } = await bootOrResume({
         binary,
         accel,
         hostArch: this.hostArch,
         cfg,
         paths: this.paths,
         signal,
+        virtiofsd: this.virtiofsd.path,
         onExit: (v) => this.finalize(v),
+        log: (line) => this.opts.log?.(line),
       });
+      this.virtiofsdPid = virtiofsd?.pid ?? null;
+      this.cfg = cfg;
       this.vm = vm;
       this.lock = lock;
       this.state = { pid: vm.pid, sshPort, forwards: [], accel, startedAt: new Date().toISOString(), binary };
@@ -165,7 +182,7 @@ export class QemuDriver implements HypervisorDriver {
       const onAbort = () => vm.kill('SIGKILL');
       signal.addEventListener('abort', onAbort, { once: true });
       void vm.exited.then(() => signal.removeEventListener('abort', onAbort));
-      return { pid: vm.pid, exited: vm.exited };
+      return { pid: vm.pid, exited: vm.exited, resumed };
     } catch (e) {
       const vm = this.vm;
       this.vm = null;
@@ -186,6 +203,9 @@ export class QemuDriver implements HypervisorDriver {
     if (this.vm !== vm) return;
     this.vm = null;
     this.state = null;
+    // virtiofsd ends by itself when QEMU disconnects; make sure of it.
+    if (this.virtiofsdPid !== null) killQuietly(this.virtiofsdPid);
+    this.virtiofsdPid = null;
     await removeRunFiles(this.paths);
     await this.lock?.release();
     this.lock = null;
@@ -242,6 +262,60 @@ export class QemuDriver implements HypervisorDriver {
       return { state: 'stopped', pid: null, reason: `pid ${pid} is not a running QEMU for this disk` };
     }
     return queryQemu(this.vm?.pid === pid ? this.vm : null, this.paths.qmpSocket, pid);
+  }
+
+  /**
+   * Saves the VM to `suspend/` and ends QEMU (see HypervisorDriver.suspend). The guest MUST have run
+   * `suspend prepare`. Rejects, with the VM running on, when QEMU refuses.
+   */
+  async suspend(timeoutMs: number): Promise<SuspendResult> {
+    const vm = this.vm;
+    const state = this.state;
+    if (!vm || vm.isGone || !state || !this.cfg || !this.binary || !this.accel) {
+      throw new DriverError('driver-failed', 'the VM is not running here; start it first');
+    }
+    const started = Date.now();
+    const r = await suspendVm(
+      vm,
+      {
+        binary: this.binary,
+        accel: this.accel.accel,
+        cfg: this.cfg,
+        paths: this.paths,
+        virtiofsd: this.virtiofsd.path,
+        sshPort: state.sshPort,
+      },
+      timeoutMs,
+    );
+    return { stateBytes: r.stateBytes, tookMs: Date.now() - started };
+  }
+
+  async discardSavedState(reason: string): Promise<void> {
+    if ((await savedStateSize(this.paths)) !== null) this.opts.log?.(`discarding the saved VM: ${reason}`);
+    await removeSavedState(this.paths);
+  }
+
+  savedStateBytes(): Promise<number | null> {
+    return savedStateSize(this.paths);
+  }
+
+  /** With virtiofs the guest RAM is a shared memfd that a restore fills whole: balloon it back. */
+  async settleAfterResume(guestFreeBytes: number): Promise<void> {
+    const qmp = this.vm && !this.vm.isGone ? await this.vm.qmpClient() : null;
+    if (!qmp || !this.cfg || this.virtiofsdPid === null) return;
+    const total = Math.round(this.cfg.memoryGiB * 1024) * 2 ** 20;
+    const started = Date.now();
+    const low = await returnFreeMemory(qmp, total, guestFreeBytes);
+    this.opts.log?.(
+      `gave ${Math.round((total - low) / 2 ** 20)} MiB of free guest memory back after the resume in ${Date.now() - started} ms`,
+    );
+  }
+
+  /** QEMU, then virtiofsd when it runs. */
+  processIds(): readonly number[] {
+    const pid = this.vm && !this.vm.isGone ? this.vm.pid : null;
+    if (pid === null) return [];
+    return this.virtiofsdPid === null ? [pid] : [pid, this.virtiofsdPid];
   }
 
   /** QEMU serves the guest's `io.dlite.docker` virtio-serial port on this socket. */

@@ -65,6 +65,9 @@ export class VfkitDriver extends ProcessDriver {
         needsRoot: false,
         arches: [nativeArch(opts.hostArch ?? process.arch)],
         dockerPort: 'vsock',
+        // vfkit's balloon does not hand pages back to macOS, and its REST API cannot save a VM.
+        memoryReturn: 'none',
+        suspend: false,
       },
     };
     this.sockets = vfkitSockets(paths);

@@ -47,6 +47,9 @@ export class XhyveDriver extends ProcessDriver {
       needsRoot: true,
       arches: ['amd64'],
       dockerPort: 'none',
+      // xhyve has no balloon and cannot save a VM: an idle stop is a shutdown.
+      memoryReturn: 'none',
+      suspend: false,
     },
   };
   private uuid: string | null = null;

@@ -1,0 +1,135 @@
+import { accessSync, constants } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { DlitePaths } from '../../paths.js';
+import { spawnDetached, type DetachedChild } from '../../process/supervised.js';
+import { DriverError } from '../driver.js';
+
+/**
+ * Where Debian installs virtiofsd: the C one from `qemu-system-common` (QEMU ≤ 7.2), then the Rust
+ * one from the `virtiofsd` package.
+ */
+export const VIRTIOFSD_CANDIDATES = ['/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd'] as const;
+
+/** Which virtiofsd serves the share, or why the share falls back to 9p. */
+export type VirtiofsdLookup =
+  { readonly path: string; readonly reason: string } | { readonly path: null; readonly reason: string };
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds virtiofsd (synchronous: the driver's features are data, fixed when it is built).
+ * `DLITE_VIRTIOFSD=<path>` names one; `DLITE_VIRTIOFSD=off` forces 9p. Only Linux hosts run it
+ * (QEMU on macOS has no vhost-user).
+ */
+export function findVirtiofsd(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  isExecutable: (file: string) => boolean = executable,
+): VirtiofsdLookup {
+  if (platform !== 'linux') return { path: null, reason: 'virtiofs needs a Linux host; using 9p' };
+  const override = env['DLITE_VIRTIOFSD'];
+  if (override === 'off') return { path: null, reason: 'DLITE_VIRTIOFSD=off; using 9p' };
+  if (override) {
+    return isExecutable(override)
+      ? { path: path.resolve(override), reason: `DLITE_VIRTIOFSD=${override}` }
+      : { path: null, reason: `DLITE_VIRTIOFSD=${override} is not an executable file; using 9p` };
+  }
+  const found = VIRTIOFSD_CANDIDATES.find(isExecutable);
+  return found
+    ? { path: found, reason: `virtiofsd at ${found}` }
+    : {
+        path: null,
+        reason: `virtiofsd not found (${VIRTIOFSD_CANDIDATES.join(', ')}); using 9p: install qemu-system-common (Debian) for the faster share`,
+      };
+}
+
+/**
+ * virtiofsd's argv for sharing `source` on `socket`.
+ * - `cache=auto`: the guest caches attributes and names for 1 s and re-reads a file's data when it is
+ *   opened again (close-to-open), so a host edit is seen by the next open; `cache=always` would keep
+ *   stale data, `cache=none` makes every `stat` a round trip (see docs/PERFORMANCE.md).
+ * - `xattr` off (as 9p `security_model=none`): nothing is stored in the host's extended attributes.
+ * - As root it sandboxes itself in mount/pid/net namespaces (its default); as a normal user it runs
+ *   inside a user namespace of its own (`unshare --user --map-root-user`), so guest root's files
+ *   are the host user's, like the 9p share.
+ */
+export function virtiofsdArgs(
+  binary: string,
+  o: { socket: string; source: string; uid: number },
+): { file: string; args: string[] } {
+  // FUSE option lists are comma-separated; a comma in the path is escaped.
+  const source = o.source.replaceAll('\\', '\\\\').replaceAll(',', '\\,');
+  const args = [`--socket-path=${o.socket}`, '-o', `source=${source}`, '-o', 'cache=auto'];
+  args.push('-o', 'no_xattr', '--rlimit-nofile=0');
+  if (o.uid === 0) return { file: binary, args };
+  return { file: 'unshare', args: ['--user', '--map-root-user', '--', binary, ...args] };
+}
+
+/** `log/virtiofsd.log` */
+export function virtiofsdLogPath(paths: DlitePaths): string {
+  return path.join(paths.logDir, 'virtiofsd.log');
+}
+
+/** Milliseconds virtiofsd gets to create its socket. */
+const SOCKET_READY_MS = 10_000;
+
+/**
+ * Starts virtiofsd detached (like QEMU, it outlives a crashed supervisor; it exits by itself when
+ * QEMU disconnects) and resolves once its vhost-user socket exists. Rejects with
+ * DriverError('driver-failed') naming its last log line when it exits first.
+ */
+export async function launchVirtiofsd(
+  binary: string,
+  paths: DlitePaths,
+  source: string,
+): Promise<DetachedChild> {
+  await rm(paths.virtiofsSocket, { force: true });
+  const { file, args } = virtiofsdArgs(binary, {
+    socket: paths.virtiofsSocket,
+    source,
+    uid: process.getuid?.() ?? 0,
+  });
+  const child = await spawnDetached(file, args, { logPath: virtiofsdLogPath(paths) });
+  let gone = false;
+  void child.exited.then(() => (gone = true));
+  const deadline = Date.now() + SOCKET_READY_MS;
+  while (!exists(paths.virtiofsSocket)) {
+    if (gone) {
+      const exit = await child.exited;
+      throw new DriverError(
+        'driver-failed',
+        `virtiofsd exited during start: ${exit.stderrTail.at(-1) ?? `exit code ${exit.code}`}`,
+        [file, ...args].join(' '),
+      );
+    }
+    if (Date.now() > deadline) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      throw new DriverError('timeout', `virtiofsd did not create ${paths.virtiofsSocket} in time`);
+    }
+    await sleep(20);
+  }
+  return child;
+}
+
+function exists(file: string): boolean {
+  try {
+    accessSync(file, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

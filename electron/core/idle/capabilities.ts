@@ -1,0 +1,48 @@
+import type { DriverInfo } from '../drivers/driver.js';
+
+/** One line of `dlite doctor`. */
+export interface CapabilityCheck {
+  readonly name: string;
+  readonly level: 'ok' | 'warn';
+  readonly detail: string;
+}
+
+const NO_MEMORY_RETURN: Record<string, string> = {
+  vfkit: "vfkit's balloon does not return freed pages to macOS",
+  xhyve: 'xhyve has no balloon',
+};
+
+/**
+ * What the driver can do about idle cost, memory and the share, as `doctor` lines (pure): where
+ * memory cannot come back or the VM cannot be saved, it says so and what that costs.
+ */
+export function describeCapabilities(info: DriverInfo, shareNote: string | null): CapabilityCheck[] {
+  const f = info.features;
+  const share =
+    f.shareType === 'virtiofs'
+      ? { level: 'ok' as const, detail: `virtiofs${shareNote ? ` (${shareNote})` : ''}` }
+      : f.shareType === '9p' && shareNote
+        ? { level: 'warn' as const, detail: `9p, the slower share: ${shareNote}` }
+        : { level: 'ok' as const, detail: f.shareType };
+  return [
+    { name: 'shared folder', ...share },
+    f.memoryReturn === 'free-page-reporting'
+      ? {
+          name: 'memory return',
+          level: 'ok',
+          detail: 'free page reporting: memory the VM frees goes back to this machine',
+        }
+      : {
+          name: 'memory return',
+          level: 'warn',
+          detail: `none: ${NO_MEMORY_RETURN[info.name] ?? `${info.name} cannot return memory`}; the VM's footprint only shrinks when it restarts (it sleeps when idle)`,
+        },
+    f.suspend
+      ? { name: 'idle suspend', level: 'ok', detail: 'the VM is saved when idle and wakes in seconds' }
+      : {
+          name: 'idle suspend',
+          level: 'warn',
+          detail: `${info.name} cannot save a VM: an idle stop shuts it down and the wake boots it`,
+        },
+  ];
+}
