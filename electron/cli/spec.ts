@@ -166,8 +166,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [0, 0],
     details:
       'Never starts a daemon: without one, answers from the files.\n' +
-      'Exit status: 0 when the VM is running and Docker answers; 1 otherwise (stopped, starting,\n' +
-      'stopping, error, or the engine unresponsive); 2 for a usage error.',
+      'Exit status: 0 when Docker is there: the VM runs and Docker answers, or it sleeps (the next\n' +
+      'docker command wakes it); 1 otherwise (stopped, starting, stopping, error, or the engine\n' +
+      'unresponsive); 2 for a usage error.',
   },
   {
     name: 'ip',

@@ -18,9 +18,12 @@ const STATE_COLOUR: Record<VmStatus['state'], number> = {
   sleeping: 34,
 };
 
-/** True for the one status `dlite status` exits 0 with: running, and the engine answering. */
+/**
+ * True when `dlite status` exits 0: Docker is there for the user. Running with the engine
+ * answering, or sleeping (docker.sock is open and the next client wakes the VM).
+ */
 export function isHealthy(s: VmStatus): boolean {
-  return s.state === 'running' && s.engineUnresponsiveSince === null;
+  return (s.state === 'running' && s.engineUnresponsiveSince === null) || s.state === 'sleeping';
 }
 
 /** Colour for stdout: a terminal, `NO_COLOR` unset, `TERM` not `dumb`. */

@@ -30,9 +30,9 @@ test('Set Up against a real daemon says why it failed, and settings show the hos
     await page.getByTestId('page-resources').click();
     const cores = (await import('node:os')).cpus().length;
     await expect(page.getByText(`This machine has ${cores} core`)).toBeVisible();
-    await expect(page.getByText(/xhyve runs only on macOS/)).toBeVisible();
+    await expect(page.getByText(/xhyve runs only on Intel Macs, not on this machine/)).toBeVisible();
     await page.getByLabel('CPUs', { exact: true }).fill(String(cores + 1));
-    await expect(page.getByTestId('setting-cpu_count-error')).toContainText(`between 1 and ${cores}`);
+    await expect(page.getByTestId('setting-cpu_count-error')).toContainText(`use 1 to ${cores}`);
     await expect(page.getByTestId('apply')).toBeDisabled();
     await page.getByTestId('page-general').click();
     await expect(page.getByText('App preferences are available in the Dlite menu-bar app.')).toBeVisible();

@@ -64,6 +64,8 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     env = {
       ...process.env,
       DLITE_HOME: home,
+      // Daemons started here (also through `script`) leave the machine's /etc/hosts alone.
+      DLITE_HOST_INTEGRATION: 'off',
       DOCKER_CONFIG: path.join(tmp, 'docker-config'),
       DOCKER_HOST: `unix://${home}/run/docker.sock`,
     };
@@ -119,7 +121,7 @@ describe('dlite CLI against a real VM (QEMU, TCG)', () => {
     for (const r of starts) ok(r);
     expect(starts[0].stdout).toContain(`Docker: unix://${home}/run/docker.sock`);
     const progress = await readFile(errFile, 'utf8');
-    expect(progress).toMatch(/^\[\d\/7\] /m);
+    expect(progress).toMatch(/^\[\d\/8\] /m);
     expect(progress).not.toContain('\x1b');
     expect(await qemuPids()).toHaveLength(1);
     const s = await status();

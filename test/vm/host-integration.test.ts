@@ -88,7 +88,14 @@ describe('host integration on Linux (real /etc/hosts, real QEMU)', () => {
         'vfkit runs only on macOS 13 or later, not on this machine (linux): dlite config set hypervisor auto',
       ],
     ] as const) {
-      ok(await dlite(['config', 'set', 'hypervisor', hypervisor], env));
+      // Choosing it here is refused at once, in the same one line.
+      const set = await dlite(['config', 'set', 'hypervisor', hypervisor], env);
+      expect(set.code).toBe(1);
+      expect(set.stderr.trim()).toBe(`dlite: hypervisor: ${line}`);
+      // A config.json that names it (restored from a Mac) is kept; start and doctor refuse in one line.
+      const config = path.join(home, 'config.json');
+      const saved = await readFile(config, 'utf8');
+      await writeFile(config, JSON.stringify({ ...JSON.parse(saved), hypervisor }, null, 2));
       const r = await dlite(['start'], env);
       expect(r.code).toBe(1);
       expect(
@@ -96,10 +103,14 @@ describe('host integration on Linux (real /etc/hosts, real QEMU)', () => {
           .trim()
           .split('\n')
           .filter((l) => !l.startsWith('[')),
-      ).toEqual([`dlite: validate: ${line}`]);
+      ).toEqual([`dlite: validate: hypervisor: ${line}`]);
+      const doctor = await dlite(['doctor'], env);
+      expect(doctor.code).toBe(1);
+      expect(doctor.stdout.split('\n').filter((l) => l.includes(line))).toEqual([`✗ hypervisor: ${line}`]);
+      expect(JSON.parse(await readFile(config, 'utf8'))).toMatchObject({ hypervisor });
       expect(await readFile(HOSTS)).toEqual(original);
+      await writeFile(config, saved);
     }
-    ok(await dlite(['config', 'set', 'hypervisor', 'auto'], env));
   });
 
   it('maps local.docker to 127.0.0.1 through the helper, without a prompt, and a published port answers there', async () => {

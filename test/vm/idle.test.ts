@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -72,7 +72,7 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     };
     ok(await dlite(['install', '-c', '2', '-m', '2', '-d', '8', '-S', share, '--os-image', IMAGE_DIR], env));
     // A leading blank keeps the value from being read as an option of dlite itself.
-    ok(await dlite(['config', 'set', 'docker_args', ' --debug'], env));
+    ok(await dlite(['config', 'set', 'docker_args', '--debug'], env));
     ok(await dlite(['config', 'set', 'registry_mirrors', 'https://mirror.example.com'], env));
     ok(await dlite(['start'], env));
     const bb = await busyboxRootfsTar();
@@ -237,8 +237,8 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
       expect((await status()).sleep?.suspended).toBe(true);
       if (change === 'setting') ok(await dlite(['config', 'set', 'dns', '10.0.2.3'], env));
       else {
-        const dir = (await readdir(path.join(home, 'os'))).find((d) => d.endsWith('-amd64'))!;
-        const initrd = path.join(home, 'os', dir, 'rootfs.cpio.zst');
+        const active = JSON.parse(await readFile(path.join(home, 'os/current'), 'utf8')) as { version: string };
+        const initrd = path.join(home, 'os', active.version, 'rootfs.cpio.zst');
         await copyFile(initrd, `${initrd}.new`);
         await rename(`${initrd}.new`, initrd);
       }

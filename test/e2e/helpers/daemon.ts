@@ -7,7 +7,10 @@ export const REPO = path.resolve(import.meta.dirname, '../../..');
 export const RENDERER = path.join(REPO, 'dist/renderer');
 export const CLI = path.join(REPO, 'dist/cli/dlite.js');
 
-/** A real `dlite daemon --foreground` for a Dlite home, its output kept in `log/daemon.out`. */
+/**
+ * A real `dlite daemon --foreground` for a Dlite home, its output kept in `log/daemon.out`. It
+ * leaves the machine's /etc/hosts alone (`DLITE_HOST_INTEGRATION=off`) unless `env` says `on`.
+ */
 export async function startDaemon(
   home: string,
   env: NodeJS.ProcessEnv,
@@ -16,7 +19,7 @@ export async function startDaemon(
   await mkdir(path.join(home, 'log'), { recursive: true });
   const out = await open(path.join(home, 'log', 'daemon.out'), 'a');
   const child = spawn(process.execPath, [CLI, 'daemon', '--foreground'], {
-    env: { ...env, DLITE_HOME: home },
+    env: { DLITE_HOST_INTEGRATION: 'off', ...env, DLITE_HOME: home },
     stdio: ['ignore', out.fd, out.fd],
   });
   await out.close();

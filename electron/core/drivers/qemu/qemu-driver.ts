@@ -18,7 +18,7 @@ import {
 } from '../driver.js';
 import type { AccelChoice } from './accel.js';
 import { checkHost, queryQemu } from './host-check.js';
-import { bootOrResume, killQuietly, suspendVm } from './boot-or-resume.js';
+import { bootOrResume, suspendVm } from './boot-or-resume.js';
 import { shutdownQemu } from './lifecycle.js';
 import { waitForSshBanner } from './net.js';
 import type { QmpClient } from './qmp.js';
@@ -33,7 +33,7 @@ import {
 } from './state.js';
 import { removeSavedState, savedStateSize } from './saved-state.js';
 import { returnFreeMemory } from './suspend.js';
-import { findVirtiofsd, type VirtiofsdLookup } from './virtiofsd.js';
+import { findVirtiofsd, stopLeftoverVirtiofsd, type VirtiofsdLookup } from './virtiofsd.js';
 import { QemuVm } from './vm-handle.js';
 
 /** Host/environment knobs, injectable for tests. */
@@ -203,9 +203,9 @@ export class QemuDriver implements HypervisorDriver {
     if (this.vm !== vm) return;
     this.vm = null;
     this.state = null;
-    // virtiofsd ends by itself when QEMU disconnects; make sure of it.
-    if (this.virtiofsdPid !== null) killQuietly(this.virtiofsdPid);
+    // virtiofsd ends by itself when QEMU disconnects; make sure of it before the next start.
     this.virtiofsdPid = null;
+    await stopLeftoverVirtiofsd(this.paths).catch(() => undefined);
     await removeRunFiles(this.paths);
     await this.lock?.release();
     this.lock = null;

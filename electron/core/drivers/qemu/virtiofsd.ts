@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../../paths.js';
 import { spawnDetached, type DetachedChild } from '../../process/supervised.js';
+import { killProcess, processCommandLine, readPidfile, removePidfile, writePidfile } from '../../vm/pidfile.js';
 import { DriverError } from '../driver.js';
 
 /**
@@ -80,6 +81,25 @@ export function virtiofsdLogPath(paths: DlitePaths): string {
   return path.join(paths.logDir, 'virtiofsd.log');
 }
 
+/** `run/virtiofsd.pid`: the virtiofsd serving this home's share, so a left-over one can be stopped. */
+export function virtiofsdPidfile(paths: Pick<DlitePaths, 'runDir'>): string {
+  return path.join(paths.runDir, 'virtiofsd.pid');
+}
+
+/**
+ * Stops a virtiofsd left serving this home's socket (its QEMU was killed, or a daemon crashed
+ * before it could clean up) and waits until it is gone: a new one could not take its lock. Only a
+ * process whose command line names this home's socket is touched. Idempotent.
+ */
+export async function stopLeftoverVirtiofsd(paths: Pick<DlitePaths, 'runDir' | 'virtiofsSocket'>): Promise<void> {
+  const file = virtiofsdPidfile(paths);
+  const pid = await readPidfile(file).catch(() => null);
+  if (pid !== null && (await processCommandLine(pid))?.includes(paths.virtiofsSocket)) {
+    await killProcess(pid, 2_000);
+  }
+  await removePidfile(file);
+}
+
 /** Milliseconds virtiofsd gets to create its socket. */
 const SOCKET_READY_MS = 10_000;
 
@@ -93,6 +113,7 @@ export async function launchVirtiofsd(
   paths: DlitePaths,
   source: string,
 ): Promise<DetachedChild> {
+  await stopLeftoverVirtiofsd(paths);
   await rm(paths.virtiofsSocket, { force: true });
   const { file, args } = virtiofsdArgs(binary, {
     socket: paths.virtiofsSocket,
@@ -100,6 +121,7 @@ export async function launchVirtiofsd(
     uid: process.getuid?.() ?? 0,
   });
   const child = await spawnDetached(file, args, { logPath: virtiofsdLogPath(paths) });
+  await writePidfile(virtiofsdPidfile(paths), child.pid);
   let gone = false;
   void child.exited.then(() => (gone = true));
   const deadline = Date.now() + SOCKET_READY_MS;
