@@ -237,7 +237,9 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
       expect((await status()).sleep?.suspended).toBe(true);
       if (change === 'setting') ok(await dlite(['config', 'set', 'dns', '10.0.2.3'], env));
       else {
-        const active = JSON.parse(await readFile(path.join(home, 'os/current'), 'utf8')) as { version: string };
+        const active = JSON.parse(await readFile(path.join(home, 'os/current'), 'utf8')) as {
+          version: string;
+        };
         const initrd = path.join(home, 'os', active.version, 'rootfs.cpio.zst');
         await copyFile(initrd, `${initrd}.new`);
         await rename(`${initrd}.new`, initrd);

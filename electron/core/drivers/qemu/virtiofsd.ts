@@ -5,7 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../../paths.js';
 import { spawnDetached, type DetachedChild } from '../../process/supervised.js';
-import { killProcess, processCommandLine, readPidfile, removePidfile, writePidfile } from '../../vm/pidfile.js';
+import {
+  killProcess,
+  processCommandLine,
+  readPidfile,
+  removePidfile,
+  writePidfile,
+} from '../../vm/pidfile.js';
 import { DriverError } from '../driver.js';
 
 /**
@@ -91,7 +97,9 @@ export function virtiofsdPidfile(paths: Pick<DlitePaths, 'runDir'>): string {
  * before it could clean up) and waits until it is gone: a new one could not take its lock. Only a
  * process whose command line names this home's socket is touched. Idempotent.
  */
-export async function stopLeftoverVirtiofsd(paths: Pick<DlitePaths, 'runDir' | 'virtiofsSocket'>): Promise<void> {
+export async function stopLeftoverVirtiofsd(
+  paths: Pick<DlitePaths, 'runDir' | 'virtiofsSocket'>,
+): Promise<void> {
   const file = virtiofsdPidfile(paths);
   const pid = await readPidfile(file).catch(() => null);
   if (pid !== null && (await processCommandLine(pid))?.includes(paths.virtiofsSocket)) {
