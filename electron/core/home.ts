@@ -5,7 +5,7 @@ import { DliteError } from './dlite-error.js';
 import { overlongSockets, type DlitePaths } from './paths.js';
 
 /** What Dlite may create in a home (besides `run`), recorded in the manifest before it does. */
-export const HOME_ENTRIES = ['config.json', 'disk.img', 'os', 'ssh', 'log'] as const;
+export const HOME_ENTRIES = ['config.json', 'disk.img', 'os', 'ssh', 'log', 'suspend'] as const;
 
 /** `.dlite-manifest.json`: what Dlite created in a home, so uninstall removes exactly that. */
 export interface HomeManifest {

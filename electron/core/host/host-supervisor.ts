@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 import type { DliteApi } from '../../shared/api.js';
 import { startControlServer } from '../control/server.js';
 import { HOME_ENTRIES, claimHomeEntries, ensureRunDir } from '../home.js';
@@ -15,6 +17,9 @@ export { HOME_ENTRIES } from '../home.js';
 
 /** A daemon started on demand exits after the VM has been stopped this long with no client, ms. */
 export const IDLE_EXIT_MS = 5 * 60_000;
+
+/** How often the daemon checks that it is still needed and that its home still exists, ms. */
+const HOME_CHECK_MS = 10_000;
 
 export interface HostSupervisorOptions {
   /** Environment for drivers, the OS image lookup and `DLITE_DOCKER_TRANSPORT` (default `process.env`). */
@@ -99,20 +104,26 @@ export async function hostSupervisor(
   };
 
   const idleExitMs = opts.idleExitMs ?? IDLE_EXIT_MS;
-  if (!opts.keepAlive) {
-    let lastUsed = Date.now();
-    idleTimer = setInterval(
-      () => {
-        const state = supervisor.status().state;
-        if (server.connections() > 0 || (state !== 'stopped' && state !== 'error')) {
-          lastUsed = Date.now();
-        } else if (Date.now() - lastUsed >= idleExitMs) {
-          void shutdown('idle', false);
-        }
-      },
-      Math.max(100, Math.min(10_000, Math.floor(idleExitMs / 10))),
-    );
-  }
+  let lastUsed = Date.now();
+  idleTimer = setInterval(
+    () => {
+      // A home deleted under the daemon (rm -rf ~/.dlite, a test's temp folder) ends it, VM and all,
+      // even with --keep-alive: nothing of it is left to serve.
+      if (!existsSync(paths.home)) {
+        logger.warn(`${paths.home} is gone; stopping the VM and exiting`);
+        void shutdown('closed', true);
+        return;
+      }
+      if (opts.keepAlive) return;
+      const state = supervisor.status().state;
+      if (server.connections() > 0 || (state !== 'stopped' && state !== 'error')) {
+        lastUsed = Date.now();
+      } else if (Date.now() - lastUsed >= idleExitMs) {
+        void shutdown('idle', false);
+      }
+    },
+    Math.max(100, Math.min(HOME_CHECK_MS, Math.floor(idleExitMs / 10))),
+  );
 
   const recovered = await supervisor.recover();
   if (!recovered.ok) logger.warn(`recovering the previous VM: ${recovered.error.message}`);

@@ -114,8 +114,8 @@ describe('command lines', () => {
     const r = await dlite(['status'], t.env);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^state: {6}stopped$/m);
-    expect((await dlite(['status', '--help'], t.env)).stdout).toContain(
-      'Exit status: 0 when the VM is running and Docker answers',
+    expect((await dlite(['status', '--help'], t.env)).stdout).toMatch(
+      /Exit status: 0 when Docker is there: the VM runs and Docker answers, or it sleeps/,
     );
   }, 30_000);
 

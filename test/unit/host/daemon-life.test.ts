@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { appendFile, lstat, mkdir, readlink, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { connectHost } from '../../../electron/core/host/connect-host.js';
 import { MAX_SOCKET_PATH, pathsForHome } from '../../../electron/core/paths.js';
+import { isAlive } from '../../../electron/core/vm/pidfile.js';
 import type { VmStatus } from '../../../electron/shared/types.js';
 import { CLI, dlite, tempHome, timed } from '../cli/built-cli.js';
 import { waitFor } from '../../vm/helpers/cli.js';
@@ -43,6 +44,14 @@ describe('daemon lifetime', () => {
     expect(kept).not.toBeNull();
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await t.daemonPid()).toBe(kept);
+
+    // Even a kept-alive daemon ends once its home is deleted: nothing is left for it to serve.
+    await rm(t.home, { recursive: true, force: true });
+    await waitFor(
+      'the daemon of a deleted home to exit',
+      async () => ((await isAlive(kept!)) ? undefined : true),
+      10_000,
+    );
   }, 30_000);
 });
 
