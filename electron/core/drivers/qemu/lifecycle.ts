@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../../paths.js';
-import { formatCommand } from '../../process/format.js';
+import { formatCommand } from '../../process/command-format.js';
 import { spawnDetached } from '../../process/supervised.js';
 import { DriverError, type ExitInfo, type VmConfig } from '../driver.js';
 import type { Accelerator } from './accel.js';
