@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import type { Result } from '../../shared/errors.js';
 import { err, ok } from '../../shared/errors.js';
 import type {
-  DegradedFeatureDto,
   FailureDetails,
   ProgressDto,
   Settings,
@@ -29,6 +28,7 @@ import {
   teardownBoot,
 } from './boot.js';
 import { EngineWatch } from './engine-health.js';
+import { HostIntegrationStep } from './host-integration-step.js';
 import { CancelledError, StepError, throwIfCancelled, toStepError } from './step-error.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
 import { GuestBusyError, prepareGuest, resumeGuest, saveOrShutdown, settleMemory } from './sleep.js';
@@ -55,12 +55,11 @@ export class Supervisor {
   private readonly autoRestart: AutoRestarter;
   private readonly stateListeners = new Set<(s: VmStatus) => void>();
   private readonly progressListeners = new Set<(p: ProgressDto) => void>();
-  /** What does not work because a system-file change was not made (set by host integration). */
-  private degraded: readonly DegradedFeatureDto[] = [];
+  private readonly host: HostIntegrationStep;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.autoRestart = new AutoRestarter(deps.logger, () => void this.start());
-    deps.hostIntegration?.questions.onChange(() => this.emitState());
+    this.host = new HostIntegrationStep(deps.hostIntegration, deps.logger, () => this.emitState());
     // A client waiting on docker.sock wakes a sleeping VM.
     deps.frontDoor?.onDemand(() => {
       if (this.state === 'sleeping') void this.start();
@@ -78,7 +77,7 @@ export class Supervisor {
         this.deps.paths.dockerSocket,
         this.problems,
         this.osActive,
-        { pending: this.deps.hostIntegration?.questions.pending() ?? null, degraded: this.degraded },
+        this.host.dto(),
       ),
       sleep: this.state === 'sleeping' ? this.sleepInfo : null,
       resources: this.deps.resources?.latest() ?? null,
@@ -102,24 +101,7 @@ export class Supervisor {
 
   /** Answers the pending system-file question (see DliteApi.answerPrivileged). */
   answerPrivileged(answer: unknown): Result<void> {
-    const questions = this.deps.hostIntegration?.questions;
-    if (!questions) return err('invalid-argument', 'id: no question is waiting');
-    return questions.answer(answer);
-  }
-
-  /** Runs one host-integration phase; its findings replace the previous ones of the same features. */
-  private async integrateHost(
-    phase: 'before-boot' | 'address',
-    ctx: Parameters<NonNullable<SupervisorDeps['hostIntegration']>['integrate']>[1],
-    signal: AbortSignal,
-  ): Promise<void> {
-    const hi = this.deps.hostIntegration;
-    if (!hi) return;
-    const outcome = await hi.integrate(phase, ctx, signal);
-    const kept = phase === 'before-boot' ? [] : this.degraded.filter((d) => d.feature !== 'hostname');
-    this.degraded = [...kept, ...outcome.degraded];
-    for (const d of outcome.degraded) this.deps.logger.warn(`not available: ${d.message}`);
-    if (outcome.applied.length > 0 || outcome.degraded.length > 0) this.emitState();
+    return this.host.answer(answer);
   }
 
   /** The driver of the running VM (for resource figures); null otherwise. */
@@ -360,7 +342,7 @@ export class Supervisor {
       const cfg: VmConfig = await this.deps.prepare(settings, driver, signal);
       step = 'host-integration';
       this.progress(step);
-      await this.integrateHost('before-boot', { settings, driver, cfg, address: null }, signal);
+      await this.host.integrate('before-boot', { settings, driver, cfg, address: null }, signal);
       throwIfCancelled(signal);
       const osVersion = cfg.osVersion ?? null;
       await driver.validate(cfg);
@@ -380,7 +362,7 @@ export class Supervisor {
       step = 'wait-ssh';
       this.progress(step);
       boot.endpoint = await driver.sshEndpoint(TIMEOUTS.ssh, signal);
-      await this.integrateHost('address', { settings, driver, cfg, address: boot.endpoint.host }, signal);
+      await this.host.integrate('address', { settings, driver, cfg, address: boot.endpoint.host }, signal);
       const link = this.deps.connectGuest(boot.endpoint, settings, driver);
       boot.link = link;
       if (boot.vm.resumed) {
