@@ -1,6 +1,6 @@
 import type { DockerTransport, VmStatus } from '../shared/types.js';
 import type { CliContext, CliIo } from './context.js';
-import { formatFigures, formatSleep } from './figures.js';
+import { formatFigures, formatSleep } from './status-figures.js';
 import { formatDegraded } from './privileged-prompt.js';
 
 const TRANSPORT: Record<DockerTransport, string> = {

@@ -8,7 +8,7 @@ import { IMAGE_DIR } from './session.mjs';
 
 const MARKER = 'dlite-floor: init';
 
-/** QEMU flags of the product's TCG machine (electron/core/drivers/qemu/args.ts), used when no live argv. */
+/** QEMU flags of the product's TCG machine (electron/core/drivers/qemu/qemu-args.ts), used when no live argv. */
 export const DEFAULT_MACHINE_ARGS = [
   ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=128', '-cpu', 'max'],
   ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],

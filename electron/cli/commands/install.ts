@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 
 import { installLaunchAgent, launchAgentLabel } from '../../core/launchd/launch-agent.js';
-import { isReleaseVersion } from '../../core/os-image/version.js';
+import { isReleaseVersion } from '../../core/os-image/release-version.js';
 import { installDlite } from '../../core/host/install.js';
 import { killProcess } from '../../core/vm/pidfile.js';
 import { CliError, UsageError, unwrap, using, type CliContext } from '../context.js';

@@ -7,7 +7,7 @@ import { removeDockerContext } from '../../core/docker-context/docker-context.js
 import { readHomeManifest } from '../../core/home.js';
 import { settingsAccess } from '../../core/host/compose.js';
 import { readHostRecord } from '../../core/host/host-lock.js';
-import { helperCommandFor } from '../../core/integration/compose.js';
+import { helperCommandFor } from '../../core/integration/create-host-integration.js';
 import { removeHostIntegration } from '../../core/integration/removal.js';
 import { createSystemRunner } from '../../core/integration/runner.js';
 import { sudoPromptExec } from '../../core/integration/sudo-prompt.js';

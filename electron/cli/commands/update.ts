@@ -1,4 +1,4 @@
-import { isReleaseVersion } from '../../core/os-image/version.js';
+import { isReleaseVersion } from '../../core/os-image/release-version.js';
 import type { UpdateInfo, UpdateResult } from '../../shared/types.js';
 import { UsageError, unwrap, using, type CliContext } from '../context.js';
 import type { ParsedCommand } from '../parse.js';

@@ -6,7 +6,7 @@ import { availableDrivers, createDriver, hostProblem, selectDriver } from '../dr
 import { readVmnetSubnet } from '../drivers/vmnet/subnet.js';
 import { tailFile } from '../fs/tail.js';
 import { createGuestLink } from '../guest/guest-link.js';
-import { createHostIntegration } from '../integration/compose.js';
+import { createHostIntegration } from '../integration/create-host-integration.js';
 import type { Logger } from '../log/logger.js';
 import { imageSourceCandidates, installFromCandidates } from '../os-image/local-install.js';
 import { OsImageError } from '../os-image/manifest.js';

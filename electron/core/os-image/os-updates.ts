@@ -6,7 +6,7 @@ import type { DownloadOptions } from './download.js';
 import { OsImageError } from './manifest.js';
 import { activeImages, rollback } from './store.js';
 import { checkRelease, installRelease, type ReleaseContext } from './updater.js';
-import { compareReleaseVersions, isReleaseVersion } from './version.js';
+import { compareReleaseVersions, isReleaseVersion } from './release-version.js';
 
 export interface OsUpdatesDeps {
   readonly paths: DlitePaths;

@@ -1,6 +1,6 @@
 import type { GuestArch } from '../drivers/driver.js';
 import { OsImageError } from './manifest.js';
-import { compareReleaseVersions, isReleaseVersion, satisfiesMinimum } from './version.js';
+import { compareReleaseVersions, isReleaseVersion, satisfiesMinimum } from './release-version.js';
 
 /** The `format` this Dlite reads; an index with another number is refused. */
 export const RELEASE_INDEX_FORMAT = 1;

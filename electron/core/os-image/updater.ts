@@ -16,7 +16,7 @@ import {
 } from './release-index.js';
 import { activate, activeImages, installedImages, placeVersion } from './store.js';
 import { TransferMeter } from './transfer-meter.js';
-import { compareReleaseVersions } from './version.js';
+import { compareReleaseVersions } from './release-version.js';
 
 /** Progress events of a download are sent at most this often (ms). */
 const PROGRESS_EVERY_MS = 250;

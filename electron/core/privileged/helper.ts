@@ -1,4 +1,4 @@
-import { HelperArgumentError } from './args.js';
+import { HelperArgumentError } from './helper-args.js';
 import { planOperation, type HelperContext, type Operation, type Planned } from './ops.js';
 
 /** Most operations one batch may carry. */

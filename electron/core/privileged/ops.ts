@@ -7,7 +7,7 @@ import { XHYVE_SETUP_PATHS } from '../drivers/xhyve/setup.js';
 import { EXPORTS_FILE, exportConflicts, exportsBlockLines } from '../integration/exports.js';
 import { dliteMarkers, HOSTS_FILE, hostsBlockLines } from '../integration/hosts.js';
 import { applyManagedBlock, removeManagedBlock } from '../integration/managed-block.js';
-import { check, HelperArgumentError } from './args.js';
+import { check, HelperArgumentError } from './helper-args.js';
 import { DOCKER_SOCK_LINK, linkDockerSocket, unlinkDockerSocket } from './docker-link.js';
 import { editSystemFile, exists, readSystemFile, restoreSystemFile, SystemFileError } from './system-file.js';
 import { installXhyve } from './xhyve-install.js';

@@ -3,9 +3,9 @@ import { execa } from 'execa';
 import { DliteError } from '../dlite-error.js';
 import { lastLines } from '../fs/tail.js';
 
-import { formatCommand } from './format.js';
+import { formatCommand } from './command-format.js';
 
-export { formatCommand } from './format.js';
+export { formatCommand } from './command-format.js';
 
 /** Options for {@link run}. */
 export interface RunOptions {

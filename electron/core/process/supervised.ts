@@ -4,7 +4,7 @@ import { closeSync, openSync } from 'node:fs';
 import { execa } from 'execa';
 
 import { lastLines, tailFile } from '../fs/tail.js';
-import { formatCommand, LineRing } from './format.js';
+import { formatCommand, LineRing } from './command-format.js';
 
 /** How a long-running child ended. */
 export interface ChildExit {

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { HYPERVISORS, PRIVILEGED_CHANGES, type HypervisorName, type Settings } from '../../shared/types.js';
 import { isValidHostname, isValidUuid, shareMountProblem } from '../boot/guest-rules.js';
-import { isReleaseVersion } from '../os-image/version.js';
+import { isReleaseVersion } from '../os-image/release-version.js';
 
 import { checkDockerArgs } from './dockerd-flags.js';
 import type { FieldError } from './settings-error.js';

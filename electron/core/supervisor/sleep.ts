@@ -1,3 +1,5 @@
+import type { Result } from '../../shared/errors.js';
+import { err, ok } from '../../shared/errors.js';
 import type { SleepInfo } from '../../shared/types.js';
 import type { HypervisorDriver } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
@@ -31,24 +33,33 @@ export async function prepareGuest(link: GuestLink): Promise<void> {
   }
 }
 
-/** After a resumed start: mounts the share again (a failure is logged, not fatal). */
-export async function resumeGuest(link: GuestLink, logger: Logger): Promise<void> {
-  const r = await link.run([GUEST_SUSPEND, 'resume'], 30_000);
-  if (r.exitCode !== 0) logger.warn(`after the resume, the share did not come back: ${r.stdout.trim()}`);
+/**
+ * The first half of an idle stop, while the VM still runs: waits for a memory settle under way,
+ * then {@link prepareGuest}. A refusal is the `vm-busy` error (logged); the VM runs on.
+ */
+export async function readyForSleep(boot: Boot, link: GuestLink, logger: Logger): Promise<Result<void>> {
+  await boot.settling;
+  try {
+    await prepareGuest(link);
+    return ok(undefined);
+  } catch (e) {
+    const why = e instanceof GuestBusyError ? e.message : String(e);
+    logger.warn(`not sleeping: ${why}`);
+    return err('vm-busy', `The VM cannot sleep now: ${why}`);
+  }
 }
 
 /**
- * In the background after a resume: lets the driver hand the guest's free memory back to the host
- * (see HypervisorDriver.settleAfterResume). Never rejects.
+ * The second half, once the state is `stopping`: closes the guest link, then {@link saveOrShutdown},
+ * and releases the disk whatever happens. Resolves with what the sleep is.
  */
-export async function settleMemory(link: GuestLink, driver: HypervisorDriver, logger: Logger): Promise<void> {
-  if (!driver.settleAfterResume) return;
+export async function endForSleep(boot: Boot, link: GuestLink, logger: Logger): Promise<SleepInfo> {
+  boot.expectingExit = true;
   try {
-    const r = await link.run(['grep', 'MemFree:', '/proc/meminfo'], 20_000);
-    const kib = Number(/MemFree:\s+(\d+)/.exec(r.stdout)?.[1]);
-    if (Number.isFinite(kib)) await driver.settleAfterResume(kib * 1024);
-  } catch (e) {
-    logger.warn(`returning memory after the resume: ${(e as Error).message}`);
+    await link.close().catch((e: unknown) => logger.warn(`closing the guest link: ${String(e)}`));
+    return await saveOrShutdown(boot, logger);
+  } finally {
+    await boot.lock?.release();
   }
 }
 
@@ -72,4 +83,21 @@ export async function saveOrShutdown(boot: Boot, logger: Logger): Promise<SleepI
   const exit = await driver.stop({ timeoutMs: SLEEP_TIMEOUTS.shutdown });
   logger.info(`VM shut down for the idle stop (${exit?.clean ? 'clean power-off' : 'forced'})`);
   return { since, suspended: false, savedStateBytes: null };
+}
+
+/**
+ * The sleep a VM saved by an earlier host is in (a host starting while it waits); null when
+ * `driver` holds no saved VM. Never rejects.
+ */
+export async function savedSleep(driver: HypervisorDriver): Promise<SleepInfo | null> {
+  const bytes = await driver.savedStateBytes?.().catch(() => null);
+  if (bytes === null || bytes === undefined) return null;
+  return { since: new Date().toISOString(), suspended: true, savedStateBytes: bytes };
+}
+
+/** A stop while sleeping: the next start boots (the guest synced its disk before it was saved). Never rejects. */
+export async function dropSavedVm(driver: HypervisorDriver, logger: Logger): Promise<void> {
+  await driver
+    .discardSavedState?.('the VM was stopped while it slept')
+    .catch((e: unknown) => logger.warn(`removing the saved VM: ${String(e)}`));
 }

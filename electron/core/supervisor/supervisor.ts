@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import type { Result } from '../../shared/errors.js';
 import { err, ok } from '../../shared/errors.js';
 import type {
-  DegradedFeatureDto,
   FailureDetails,
   ProgressDto,
   Settings,
@@ -29,11 +28,13 @@ import {
   teardownBoot,
 } from './boot.js';
 import { EngineWatch } from './engine-health.js';
+import { HostIntegrationStep } from './host-integration-step.js';
 import { CancelledError, StepError, throwIfCancelled, toStepError } from './step-error.js';
 import type { GuestLink, SupervisorDeps } from './ports.js';
-import { GuestBusyError, prepareGuest, resumeGuest, saveOrShutdown, settleMemory } from './sleep.js';
+import { dropSavedVm, endForSleep, readyForSleep, savedSleep } from './sleep.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';
+import { reconnectResumed, settleMemory } from './wake.js';
 
 export { TIMEOUTS } from './boot.js';
 
@@ -55,12 +56,11 @@ export class Supervisor {
   private readonly autoRestart: AutoRestarter;
   private readonly stateListeners = new Set<(s: VmStatus) => void>();
   private readonly progressListeners = new Set<(p: ProgressDto) => void>();
-  /** What does not work because a system-file change was not made (set by host integration). */
-  private degraded: readonly DegradedFeatureDto[] = [];
+  private readonly host: HostIntegrationStep;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.autoRestart = new AutoRestarter(deps.logger, () => void this.start());
-    deps.hostIntegration?.questions.onChange(() => this.emitState());
+    this.host = new HostIntegrationStep(deps.hostIntegration, deps.logger, () => this.emitState());
     // A client waiting on docker.sock wakes a sleeping VM.
     deps.frontDoor?.onDemand(() => {
       if (this.state === 'sleeping') void this.start();
@@ -78,7 +78,7 @@ export class Supervisor {
         this.deps.paths.dockerSocket,
         this.problems,
         this.osActive,
-        { pending: this.deps.hostIntegration?.questions.pending() ?? null, degraded: this.degraded },
+        this.host.dto(),
       ),
       sleep: this.state === 'sleeping' ? this.sleepInfo : null,
       resources: this.deps.resources?.latest() ?? null,
@@ -102,24 +102,7 @@ export class Supervisor {
 
   /** Answers the pending system-file question (see DliteApi.answerPrivileged). */
   answerPrivileged(answer: unknown): Result<void> {
-    const questions = this.deps.hostIntegration?.questions;
-    if (!questions) return err('invalid-argument', 'id: no question is waiting');
-    return questions.answer(answer);
-  }
-
-  /** Runs one host-integration phase; its findings replace the previous ones of the same features. */
-  private async integrateHost(
-    phase: 'before-boot' | 'address',
-    ctx: Parameters<NonNullable<SupervisorDeps['hostIntegration']>['integrate']>[1],
-    signal: AbortSignal,
-  ): Promise<void> {
-    const hi = this.deps.hostIntegration;
-    if (!hi) return;
-    const outcome = await hi.integrate(phase, ctx, signal);
-    const kept = phase === 'before-boot' ? [] : this.degraded.filter((d) => d.feature !== 'hostname');
-    this.degraded = [...kept, ...outcome.degraded];
-    for (const d of outcome.degraded) this.deps.logger.warn(`not available: ${d.message}`);
-    if (outcome.applied.length > 0 || outcome.degraded.length > 0) this.emitState();
+    return this.host.answer(answer);
   }
 
   /** The driver of the running VM (for resource figures); null otherwise. */
@@ -140,29 +123,17 @@ export class Supervisor {
   private async runSleep(): Promise<Result<VmStatus>> {
     const boot = this.boot;
     if (this.state !== 'running' || boot === null || boot.link === null) return ok(this.status());
-    await boot.settling;
-    try {
-      await prepareGuest(boot.link);
-    } catch (e) {
-      const why = e instanceof GuestBusyError ? e.message : String(e);
-      this.deps.logger.warn(`not sleeping: ${why}`);
-      return err('vm-busy', `The VM cannot sleep now: ${why}`);
-    }
+    const ready = await readyForSleep(boot, boot.link, this.deps.logger);
+    if (!ready.ok) return ready;
     this.setState('stopping');
-    boot.expectingExit = true;
     try {
-      await boot.link
-        .close()
-        .catch((e: unknown) => this.deps.logger.warn(`closing the guest link: ${String(e)}`));
-      this.sleepInfo = await saveOrShutdown(boot, this.deps.logger);
+      this.sleepInfo = await endForSleep(boot, boot.link, this.deps.logger);
     } catch (e) {
       const se = toStepError('stop', e, 'driver-failed');
-      await boot.lock?.release();
       if (this.boot === boot) this.boot = null;
       this.setState('error', { step: 'stop', message: se.message, lastConsoleLines: [] });
       return { ok: false, error: se.toDto() };
     }
-    await boot.lock?.release();
     if (this.boot === boot) this.boot = null;
     this.setState('sleeping');
     if ((this.deps.frontDoor?.waiting ?? 0) > 0) void this.start();
@@ -287,12 +258,9 @@ export class Supervisor {
   /** A VM saved by an earlier host sleeps on: docker.sock opens and the next client wakes it. */
   private async recoverSleep(): Promise<Result<VmStatus>> {
     if (this.state !== 'stopped' || !existsSync(this.deps.paths.config)) return ok(this.status());
-    const bytes = await this.deps
-      .createDriver(await this.loadSettings())
-      .savedStateBytes?.()
-      .catch(() => null);
-    if (bytes === null || bytes === undefined) return ok(this.status());
-    this.sleepInfo = { since: new Date().toISOString(), suspended: true, savedStateBytes: bytes };
+    const sleep = await savedSleep(this.deps.createDriver(await this.loadSettings()));
+    if (sleep === null) return ok(this.status());
+    this.sleepInfo = sleep;
     this.setState('sleeping');
     return ok(this.status());
   }
@@ -360,7 +328,7 @@ export class Supervisor {
       const cfg: VmConfig = await this.deps.prepare(settings, driver, signal);
       step = 'host-integration';
       this.progress(step);
-      await this.integrateHost('before-boot', { settings, driver, cfg, address: null }, signal);
+      await this.host.integrate('before-boot', { settings, driver, cfg, address: null }, signal);
       throwIfCancelled(signal);
       const osVersion = cfg.osVersion ?? null;
       await driver.validate(cfg);
@@ -380,27 +348,13 @@ export class Supervisor {
       step = 'wait-ssh';
       this.progress(step);
       boot.endpoint = await driver.sshEndpoint(TIMEOUTS.ssh, signal);
-      await this.integrateHost('address', { settings, driver, cfg, address: boot.endpoint.host }, signal);
+      await this.host.integrate('address', { settings, driver, cfg, address: boot.endpoint.host }, signal);
       const link = this.deps.connectGuest(boot.endpoint, settings, driver);
       boot.link = link;
       if (boot.vm.resumed) {
-        // A resumed guest runs already: its engine and sshd are up. The Docker port and SSH (the
-        // share comes back over it) are set up side by side, and the engine, the one that was saved
-        // and configured, serves the waiting clients as soon as it answers; the configure step
-        // after it only re-checks the settings and sets the clock.
         step = 'forward-docker';
         this.progress(step);
-        await Promise.all([
-          (async () => {
-            await link.forwardDocker(signal);
-            await link.waitDocker(TIMEOUTS.docker, signal);
-            await this.deps.frontDoor?.engineReady();
-          })(),
-          (async () => {
-            await link.waitSsh(TIMEOUTS.ssh, signal);
-            await resumeGuest(link, this.deps.logger);
-          })(),
-        ]);
+        await reconnectResumed(link, signal, this.deps.frontDoor, this.deps.logger);
       } else {
         await link.waitSsh(TIMEOUTS.ssh, signal);
         step = 'forward-docker';
@@ -459,12 +413,10 @@ export class Supervisor {
     this.autoRestart.cancel();
     if (this.state === 'stopped') return ok(this.status());
     if (this.state === 'sleeping') {
-      // A stop means the next start boots: the guest synced its disk before it was saved.
-      const settings = this.settings ?? (await this.loadSettings());
-      await this.deps
-        .createDriver(settings)
-        .discardSavedState?.('the VM was stopped while it slept')
-        .catch((e: unknown) => this.deps.logger.warn(`removing the saved VM: ${String(e)}`));
+      await dropSavedVm(
+        this.deps.createDriver(this.settings ?? (await this.loadSettings())),
+        this.deps.logger,
+      );
       this.setState('stopped');
       return ok(this.status());
     }

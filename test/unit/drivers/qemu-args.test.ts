@@ -7,7 +7,7 @@ import {
   qemuBinaryFor,
   qemuOptValue,
   type QemuArgsOptions,
-} from '../../../electron/core/drivers/qemu/args.js';
+} from '../../../electron/core/drivers/qemu/qemu-args.js';
 import { resolvePaths } from '../../../electron/core/paths.js';
 
 const paths = resolvePaths({ DLITE_HOME: '/home/u/.dlite' });

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildVfkitArgs, type VfkitArgsInput } from '../../../electron/core/drivers/vfkit/args.js';
+import { buildVfkitArgs, type VfkitArgsInput } from '../../../electron/core/drivers/vfkit/vfkit-args.js';
 import { kernelProblem } from '../../../electron/core/drivers/vfkit/kernel-check.js';
 import { VfkitRest, VfkitRestError, parseVmState } from '../../../electron/core/drivers/vfkit/rest.js';
 import { ensureSocketDir, vfkitSockets } from '../../../electron/core/drivers/vfkit/sockets.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildXhyveArgs, type XhyveArgsInput } from '../../../electron/core/drivers/xhyve/args.js';
+import { buildXhyveArgs, type XhyveArgsInput } from '../../../electron/core/drivers/xhyve/xhyve-args.js';
 import { interpretXhyveExit, type XhyveExit } from '../../../electron/core/drivers/xhyve/exit.js';
 import { renderXhyveLauncher, renderXhyveSudoers } from '../../../electron/core/drivers/xhyve/launcher.js';
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../../electron/cli/status-text.js';
 import { VfkitDriver } from '../../../electron/core/drivers/vfkit/vfkit-driver.js';
 import { DEFAULT_VMNET_SUBNET } from '../../../electron/core/drivers/vmnet/subnet.js';
-import { createHostIntegration } from '../../../electron/core/integration/compose.js';
+import { createHostIntegration } from '../../../electron/core/integration/create-host-integration.js';
 import { PrivilegedQuestions } from '../../../electron/core/integration/questions.js';
 import type { PrivilegedRunner } from '../../../electron/core/integration/runner.js';
 import { createFileLogger } from '../../../electron/core/log/logger.js';

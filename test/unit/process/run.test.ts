@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { lastLines } from '../../../electron/core/fs/tail.js';
-import { formatCommand, LineRing, quoteArg } from '../../../electron/core/process/format.js';
+import { formatCommand, LineRing, quoteArg } from '../../../electron/core/process/command-format.js';
 import { CommandError, run } from '../../../electron/core/process/run.js';
 
 async function failure(p: Promise<unknown>): Promise<CommandError> {

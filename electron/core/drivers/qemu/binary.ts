@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DriverError, type GuestArch } from '../driver.js';
-import { qemuBinaryFor } from './args.js';
+import { qemuBinaryFor } from './qemu-args.js';
 
 /** Where Homebrew and MacPorts put QEMU; GUI apps on macOS start with a minimal PATH. */
 const DARWIN_EXTRA_DIRS = ['/opt/homebrew/bin', '/usr/local/bin', '/opt/local/bin'];

@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import { overlongSockets, type DlitePaths } from '../../paths.js';
 import { DriverError, type DriverStatus, type GuestArch, type VmConfig } from '../driver.js';
 import { detectAccelerator, type AccelChoice } from './accel.js';
-import { nativeHostArch } from './args.js';
+import { nativeHostArch } from './qemu-args.js';
 import { resolveQemuBinary } from './binary.js';
 import { QmpClient } from './qmp.js';
 import type { QemuVm } from './vm-handle.js';

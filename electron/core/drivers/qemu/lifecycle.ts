@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../../paths.js';
-import { formatCommand } from '../../process/format.js';
+import { formatCommand } from '../../process/command-format.js';
 import { spawnDetached } from '../../process/supervised.js';
 import { DriverError, type ExitInfo, type VmConfig } from '../driver.js';
 import type { Accelerator } from './accel.js';
-import { buildQemuArgs } from './args.js';
+import { buildQemuArgs } from './qemu-args.js';
 import { freePort, portFree } from './net.js';
 import { QmpClient } from './qmp.js';
-import { qemuLogPath, rotateLog } from './state.js';
+import { qemuLogPath, rotateLog } from './run-state.js';
 import { QemuVm } from './vm-handle.js';
 
 /** Milliseconds QEMU gets to bring up its QMP socket after spawning. */

@@ -30,7 +30,7 @@ import {
   removeRunFiles,
   writeState,
   type QemuState,
-} from './state.js';
+} from './run-state.js';
 import { removeSavedState, savedStateSize } from './saved-state.js';
 import { returnFreeMemory } from './suspend.js';
 import { findVirtiofsd, stopLeftoverVirtiofsd, type VirtiofsdLookup } from './virtiofsd.js';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../../paths.js';
 import { DriverError } from '../driver.js';
-import { VIRTIOFS_IDS, shellQuote, virtiofsDeviceProps } from './args.js';
+import { VIRTIOFS_IDS, shellQuote, virtiofsDeviceProps } from './qemu-args.js';
 import type { QmpClient, QmpEvent } from './qmp.js';
 import { savedStatePaths } from './saved-state.js';
 import type { QemuVm } from './vm-handle.js';

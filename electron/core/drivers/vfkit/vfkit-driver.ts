@@ -17,7 +17,7 @@ import { HypervisorProcess, type RawExit } from '../vmnet/hypervisor-process.js'
 import type { LeaseQuery } from '../vmnet/leases.js';
 import { macFromUuid } from '../vmnet/mac.js';
 import { ProcessDriver, type VmnetDriverOptions } from '../vmnet/process-driver.js';
-import { buildVfkitArgs, DOCKER_VSOCK_PORT } from './args.js';
+import { buildVfkitArgs, DOCKER_VSOCK_PORT } from './vfkit-args.js';
 import { kernelProblem } from './kernel-check.js';
 import { VfkitRest } from './rest.js';
 import { ensureSocketDir, vfkitSockets, type VfkitSockets } from './sockets.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { formatCommand } from '../../process/format.js';
+import { formatCommand } from '../../process/command-format.js';
 import { readFileTail } from '../../process/supervised.js';
 import { isAlive } from '../../vm/pidfile.js';
 

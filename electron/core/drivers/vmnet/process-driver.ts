@@ -14,7 +14,7 @@ import {
   type VmConfig,
 } from '../driver.js';
 import { waitForSshBanner } from '../qemu/net.js';
-import { rotateLog } from '../qemu/state.js';
+import { rotateLog } from '../qemu/run-state.js';
 import { waitForLease } from './address.js';
 import { HypervisorProcess, type RawExit } from './hypervisor-process.js';
 import { DHCPD_LEASES, type LeaseQuery } from './leases.js';

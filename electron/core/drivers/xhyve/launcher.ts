@@ -1,4 +1,4 @@
-import { xhyveArgv, XHYVE_MAX_CPUS } from './args.js';
+import { xhyveArgv, XHYVE_MAX_CPUS } from './xhyve-args.js';
 
 /**
  * How Dlite runs xhyve as root (vmnet needs root or a restricted Apple entitlement), decided once

@@ -10,7 +10,7 @@ import { DriverError, type DriverInfo, type ExitInfo, type RootSetupStep, type V
 import { HypervisorProcess, type RawExit } from '../vmnet/hypervisor-process.js';
 import type { LeaseQuery } from '../vmnet/leases.js';
 import { ProcessDriver, type VmnetDriverOptions } from '../vmnet/process-driver.js';
-import { buildXhyveArgs } from './args.js';
+import { buildXhyveArgs } from './xhyve-args.js';
 import { interpretXhyveExit } from './exit.js';
 import { XHYVE_LAUNCHER } from './launcher.js';
 import { XHYVE_SETUP_PATHS, xhyveRootSetup, type XhyveSetupPaths } from './setup.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DlitePaths } from '../../paths.js';
 import { isAlive, processCommandLine } from '../../vm/pidfile.js';
 import type { Accelerator } from './accel.js';
-import { qemuOptValue, type PortForward } from './args.js';
+import { qemuOptValue, type PortForward } from './qemu-args.js';
 
 /** What a running QEMU needs to be found and driven again by a later supervisor (`run/qemu.json`). */
 export interface QemuState {

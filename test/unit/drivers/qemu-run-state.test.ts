@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { buildQemuArgs } from '../../../electron/core/drivers/qemu/args.js';
+import { buildQemuArgs } from '../../../electron/core/drivers/qemu/qemu-args.js';
 import { resolveQemuBinary } from '../../../electron/core/drivers/qemu/binary.js';
 import { freePort, readSshBanner, waitForSshBanner } from '../../../electron/core/drivers/qemu/net.js';
 import {
@@ -18,7 +18,7 @@ import {
   sshPortFromCmdline,
   writeState,
   type QemuState,
-} from '../../../electron/core/drivers/qemu/state.js';
+} from '../../../electron/core/drivers/qemu/run-state.js';
 import { resolvePaths, type DlitePaths } from '../../../electron/core/paths.js';
 
 let dir: string;
