@@ -132,6 +132,8 @@ export async function startApp(e: ElectronPort, cfg: AppConfig): Promise<Running
         return done(await api.stop());
       case 'restart':
         return void (await api.restart());
+      case 'sleep':
+        return done(await api.sleep());
       case 'open-terminal':
         return done(await api.openTerminal());
       case 'copy-docker-host': {

@@ -16,7 +16,7 @@ export function viewOf(hash: string): AppWindow {
 
 /** One window of the app: the store fed from `api`, and the view the hash names. */
 export function App({ api, view }: { api: DliteApi; view: AppWindow }) {
-  useEffect(() => connectStore(api, { logs: view === 'logs' }), [api, view]);
+  useEffect(() => connectStore(api, { logs: view === 'logs', figures: view === 'popover' }), [api, view]);
   return (
     <ApiContext.Provider value={api}>
       {view === 'settings' ? <SettingsWindow /> : view === 'logs' ? <LogsWindow /> : <Popover />}

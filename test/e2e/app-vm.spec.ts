@@ -1,8 +1,9 @@
 /**
  * The built renderer in headless Chromium, `window.dlite` served by a real `dlite daemon` over its
  * control socket, a real VM under QEMU and the real docker CLI: setup, start, stop, registry mirrors
- * applied live, a memory change with Apply and restart, and a killed hypervisor. Run it under
- * `flock /tmp/dlite-heavy.lock`: it boots the guest three times.
+ * applied live, a memory change with Apply and restart, live resource figures, a disk reclaim, Sleep
+ * Now and the wake through docker.sock, and a killed hypervisor. Run it under
+ * `flock /tmp/dlite-heavy.lock`: it boots the guest three times and resumes it once.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
@@ -11,6 +12,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { busyboxRootfsTar } from '../vm/helpers/busybox-image.js';
 import { pidsMatching } from '../vm/helpers/cli.js';
 import { startBridge } from './helpers/bridge.js';
 import { REPO, RENDERER, startDaemon } from './helpers/daemon.js';
@@ -196,7 +198,7 @@ test('5. a memory change needs a restart; Apply and Restart brings the VM back w
   await expect.poll(async () => (await seen(popover)).states, { timeout: 120_000 }).toContain('starting');
   await expect(popover.getByTestId('vm-state')).toHaveText('Running', { timeout: 300_000 });
   expect((await seen(popover)).states).toEqual(['running', 'stopping', 'stopped', 'starting', 'running']);
-  await expect(popover.getByTestId('vm-resources')).toContainText('Memory 3 GiB');
+  await expect(popover.getByTestId('vm-resources')).toContainText(/Memory (\d+(\.\d)?\/)?3 GiB/);
   const after = Number(await docker('info', '--format', '{{.MemTotal}}'));
   expect(after).toBeGreaterThan(2.5 * GIB);
   expect(after).toBeLessThanOrEqual(3 * GIB);
@@ -204,6 +206,100 @@ test('5. a memory change needs a restart; Apply and Restart brings the VM back w
   expect(await docker('info', '--format', '{{json .RegistryConfig.Mirrors}}')).toContain(
     'mirror.e2e.example',
   );
+});
+
+test('5a. live figures: the popover shows what the VM uses inside and what QEMU costs, and they match /proc', async () => {
+  test.setTimeout(120_000);
+  await popover.bringToFront();
+  const hostLine = popover.getByTestId('vm-host-usage');
+  await expect(hostLine).toHaveText(/^This machine: CPU [\d.]+ % · Memory [\d.]+ GiB · Disk [\d.]+ GiB$/, {
+    timeout: 60_000,
+  });
+  await expect(popover.getByTestId('vm-resources')).toHaveText(
+    /^CPU 2 · Memory [\d.]+\/3 GiB · Disk [\d.]+\/\d+ GiB$/,
+    { timeout: 60_000 },
+  );
+  // The memory figure is QEMU's resident memory (plus its helpers' own): compare it with /proc.
+  const shown = Number(/Memory ([\d.]+) GiB/.exec((await hostLine.textContent()) ?? '')?.[1]) * GIB;
+  const pid = await qemuPid();
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+  expect(shown).toBeGreaterThan(rss * 0.7);
+  expect(shown).toBeLessThan(rss * 1.5 + 0.1 * GIB);
+  // A new sample replaces the old one while the popover is open (the daemon samples every 10 s).
+  const first = await hostLine.textContent();
+  await expect.poll(() => hostLine.textContent(), { timeout: 60_000 }).not.toBe(first);
+});
+
+test('5b. Settings → Advanced: Reclaim Disk Space gives back what a deleted container wrote, and the idle sleep is saved', async () => {
+  test.setTimeout(300_000);
+  const image = await busyboxRootfsTar();
+  try {
+    await docker('import', image.tar, 'dlite-e2e/busybox');
+  } finally {
+    await image.cleanup();
+  }
+  await docker(
+    'run',
+    '--name',
+    'fill',
+    'dlite-e2e/busybox',
+    'sh',
+    '-c',
+    'head -c 100000000 /dev/urandom > /fill',
+  );
+  await docker('rm', 'fill');
+  await settings.bringToFront();
+  await settings.getByTestId('page-advanced').click();
+  await settings.getByTestId('reclaim-disk').click();
+  const result = settings.getByTestId('reclaim-result');
+  await expect(result).toHaveText(
+    /^Gave [\d.]+ (MiB|GiB) back to this machine; the VM’s disk now takes [\d.]+ GiB\.$/,
+    {
+      timeout: 240_000,
+    },
+  );
+  const [, amount, unit] = /^Gave ([\d.]+) (MiB|GiB)/.exec((await result.textContent()) ?? '') ?? [];
+  expect(Number(amount) * (unit === 'GiB' ? 1024 : 1)).toBeGreaterThan(50);
+
+  await settings.getByLabel('Sleep after').fill('30');
+  await expect(settings.getByTestId('apply-status')).toHaveText(
+    'Applies live, no restart needed: Sleep when idle.',
+  );
+  await settings.getByTestId('apply').click();
+  await expect(settings.getByTestId('apply-status')).toHaveText(
+    'Applied to the running VM, no restart needed: Sleep when idle.',
+  );
+  const saved = JSON.parse(await readFile(path.join(home, 'config.json'), 'utf8')) as {
+    idle_stop_minutes: number;
+  };
+  expect(saved.idle_stop_minutes).toBe(30);
+});
+
+test('5c. Sleep Now: the popover shows Sleeping, and a docker ps through docker.sock wakes it to Running', async () => {
+  test.setTimeout(420_000);
+  await popover.bringToFront();
+  await recordBadge(popover);
+  await popover.getByRole('button', { name: 'More' }).click();
+  await popover.getByRole('menuitem', { name: 'Sleep Now' }).click();
+  await expect(popover.getByTestId('vm-state')).toHaveText('Sleeping (wakes on use)', { timeout: 240_000 });
+  await expect(popover.getByTestId('sleep-panel')).toContainText(
+    'The VM is saved to disk and uses no CPU or memory.',
+  );
+  await expect(popover.getByTestId('sleep-facts')).toHaveText(
+    /^Asleep for \d+ (s|min) · saved VM [\d.]+ (MiB|GiB)$/,
+  );
+  await expect(popover.getByTestId('vm-wake')).toBeEnabled();
+  expect(await qemuPid()).toBeUndefined();
+  expect((await seen(popover)).states).toEqual(['running', 'stopping', 'sleeping']);
+
+  await recordBadge(popover);
+  // The wake: the first docker.sock client waits for the VM and gets its answer.
+  expect(await docker('ps', '--format', '{{.Names}}')).toBe('');
+  expect(await docker('images', '--format', '{{.Repository}}')).toContain('dlite-e2e/busybox');
+  await expect(popover.getByTestId('vm-state')).toHaveText('Running', { timeout: 60_000 });
+  expect((await seen(popover)).states).toEqual(['sleeping', 'starting', 'running']);
+  await expect(popover.getByTestId('sleep-panel')).toHaveCount(0);
+  expect(await qemuPid()).toBeDefined();
 });
 
 test('6. killing QEMU: the error panel shows what failed, the message and the console', async () => {

@@ -7,6 +7,7 @@ export type TrayAction =
   | 'start'
   | 'stop'
   | 'restart'
+  | 'sleep'
   | 'open-terminal'
   | 'copy-docker-host'
   | 'settings'
@@ -60,8 +61,9 @@ export function statusLine(state: TrayMenuState): string {
 }
 
 /**
- * The tray's context menu for `state` (pure): the status line, Start / Stop / Restart enabled by
- * state, Open Terminal, Copy DOCKER_HOST, Settings…, Logs…, Launch at Login and Quit.
+ * The tray's context menu for `state` (pure): the status line, Start / Stop / Restart / Sleep Now
+ * enabled by state, Open Terminal, Copy DOCKER_HOST, Settings…, Logs…, Launch at Login and Quit.
+ * While the VM sleeps, Start reads "Wake" (it continues the saved VM) and Stop forgets the saved VM.
  */
 export function buildTrayMenu(state: TrayMenuState): TrayMenuItem[] {
   const shown = shownState(state);
@@ -79,9 +81,9 @@ export function buildTrayMenu(state: TrayMenuState): TrayMenuItem[] {
     SEPARATOR,
     {
       type: 'normal',
-      label: 'Start',
+      label: shown === 'sleeping' ? 'Wake' : 'Start',
       action: 'start',
-      enabled: ready && (shown === 'stopped' || shown === 'error'),
+      enabled: ready && (shown === 'stopped' || shown === 'error' || shown === 'sleeping'),
     },
     {
       type: 'normal',
@@ -90,6 +92,7 @@ export function buildTrayMenu(state: TrayMenuState): TrayMenuItem[] {
       enabled: ready && (running || shown === 'starting' || shown === 'sleeping' || shown === 'error'),
     },
     { type: 'normal', label: 'Restart', action: 'restart', enabled: ready && (running || shown === 'error') },
+    { type: 'normal', label: 'Sleep Now', action: 'sleep', enabled: ready && running },
     SEPARATOR,
     { type: 'normal', label: 'Open Terminal', action: 'open-terminal', enabled: running },
     {

@@ -9,8 +9,3 @@ export function formatDuration(seconds: number): string {
   if (hours > 0) return `${hours} h ${minutes} min`;
   return `${minutes} min`;
 }
-
-/** "4 GiB" (pure). */
-export function gib(n: number): string {
-  return `${n} GiB`;
-}

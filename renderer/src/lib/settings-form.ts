@@ -27,7 +27,8 @@ export const SETTING_LABELS: Record<SettingsKey, string> = {
   idle_stop_minutes: 'Sleep when idle',
 };
 
-const NUMERIC: ReadonlySet<SettingsKey> = new Set(['cpu_count', 'memory', 'disk_size']);
+/** Settings typed as text and sent as numbers. */
+const NUMERIC: ReadonlySet<SettingsKey> = new Set(['cpu_count', 'memory', 'disk_size', 'idle_stop_minutes']);
 
 /** The draft of saved settings (pure). */
 export function draftOf(settings: Settings): SettingsDraft {

@@ -1,14 +1,20 @@
-import { useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 
 import { useApi } from '../api/api-context.js';
 import { GearIcon, MoreIcon } from '../Icons.js';
 import { copyText } from '../lib/clipboard.js';
+import { reclaimDisk, sleepNow } from '../store/actions.js';
 import { useAppStore } from '../store/app-store.js';
 import { StateBadge } from './StateBadge.js';
 
-/** The "⋯" menu: Logs…, Quit. Escape or a click elsewhere closes it. */
+/**
+ * The "⋯" menu: Sleep Now and Reclaim Disk Space while the VM runs, then Logs… and Quit. Escape or
+ * a click elsewhere closes it.
+ */
 function MoreMenu() {
   const api = useApi();
+  const running = useAppStore((s) => s.status?.state === 'running');
+  const busy = useAppStore((s) => s.pending !== null && s.pending !== 'terminal');
   const [open, setOpen] = useState(false);
   const first = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -26,15 +32,24 @@ function MoreMenu() {
       window.removeEventListener('mousedown', close);
     };
   }, [open]);
-  const item = (label: string, run: () => void) => (
-    <button
-      type="button"
-      role="menuitem"
-      ref={label === 'Logs…' ? first : undefined}
-      onClick={() => (setOpen(false), run())}
-    >
-      {label}
-    </button>
+  const items: { label: string; run: () => void; title?: string }[] = [];
+  if (running && !busy) {
+    items.push(
+      {
+        label: 'Sleep Now',
+        title: 'Save the VM to disk until Docker is used again',
+        run: () => void sleepNow(api),
+      },
+      {
+        label: 'Reclaim Disk Space',
+        title: 'Give the space the VM has freed back to this machine',
+        run: () => void reclaimDisk(api),
+      },
+    );
+  }
+  items.push(
+    { label: 'Logs…', run: () => void api.showWindow('logs') },
+    { label: 'Quit Dlite', run: () => void api.quit() },
   );
   return (
     <div className="more-menu">
@@ -50,8 +65,20 @@ function MoreMenu() {
       </button>
       {open && (
         <div role="menu" aria-label="More" className="menu">
-          {item('Logs…', () => void api.showWindow('logs'))}
-          {item('Quit Dlite', () => void api.quit())}
+          {items.map((item, i) => (
+            <Fragment key={item.label}>
+              {item.label === 'Logs…' && i > 0 && <div role="separator" className="menu-separator" />}
+              <button
+                type="button"
+                role="menuitem"
+                title={item.title}
+                ref={i === 0 ? first : undefined}
+                onClick={() => (setOpen(false), item.run())}
+              >
+                {item.label}
+              </button>
+            </Fragment>
+          ))}
         </div>
       )}
     </div>

@@ -1,8 +1,9 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 
 import { CopyIcon } from '../Icons.js';
 import { copyText } from '../lib/clipboard.js';
-import { formatDuration, gib } from '../lib/format.js';
+import { formatDuration } from '../lib/format.js';
+import { machineName, resourceView, type Figure } from '../lib/resources.js';
 import { useAppStore } from '../store/app-store.js';
 
 function Row({ name, children, testId }: { name: string; children: ReactNode; testId?: string }) {
@@ -16,17 +17,46 @@ function Row({ name, children, testId }: { name: string; children: ReactNode; te
   );
 }
 
+/** Figures joined by " · ", each with its longer description as a tooltip. */
+function Figures({ figures }: { figures: readonly Figure[] }) {
+  return figures.map((f, i) => (
+    <span key={f.text}>
+      {i > 0 && ' · '}
+      <span title={f.title}>{f.text}</span>
+    </span>
+  ));
+}
+
+/**
+ * The resource line (the VM's CPUs, memory and disk, with what it uses inside once measured) and
+ * under it what the VM costs this machine, from the daemon's live figures.
+ */
+function ResourceLines({ now }: { now: number }) {
+  const status = useAppStore((s) => s.status);
+  const host = useAppStore((s) => s.host);
+  if (status === null) return null;
+  const view = resourceView(status, host, now);
+  return (
+    <div className="resource-lines">
+      <p className="tabular" data-testid="vm-resources">
+        <Figures figures={view.vm} />
+      </p>
+      {view.host.length > 0 && (
+        <p className="secondary tabular" data-testid="vm-host-usage">
+          {machineName(host)}: <Figures figures={view.host} />
+          {view.age !== null && ` (${view.age})`}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** Docker endpoint (with copy), then the VM: resources, hypervisor, uptime. */
-export function VmDetails() {
+export function VmDetails({ now }: { now: number }) {
   const status = useAppStore((s) => s.status);
   const statusAt = useAppStore((s) => s.statusAt);
   const host = useAppStore((s) => s.host);
-  const [now, setNow] = useState(() => Date.now());
   const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 15_000);
-    return () => clearInterval(t);
-  }, []);
   if (status === null) return null;
   const state: string = status.state;
   const uptime =
@@ -54,18 +84,14 @@ export function VmDetails() {
               </span>
             </>
           ) : (
-            <span className="detail-value secondary" data-testid="vm-endpoint">
+            <span className="detail-value muted" data-testid="vm-endpoint">
               {state === 'sleeping' ? 'Wakes when Docker is used' : 'Not running'}
             </span>
           )}
         </div>
       </section>
       <section className="details" aria-label="Virtual machine">
-        <Row name="Resources" testId="vm-resources">
-          <span className="tabular">
-            CPU {status.cpus} · Memory {gib(status.memoryGiB)} · Disk {gib(host?.diskGiB ?? status.diskGiB)}
-          </span>
-        </Row>
+        <ResourceLines now={now} />
         <Row name="Hypervisor" testId="vm-hypervisor">
           {status.hypervisor ?? (host ? `Automatic (${host.autoHypervisor})` : 'Automatic')}
         </Row>

@@ -34,12 +34,14 @@ export function ApplyBar() {
   let message = '';
   if (dirty && errors.length > 0) message = 'Fix the marked fields to apply.';
   else if (dirty && !current) message = 'Checking…';
-  else if (needsRestart) {
-    message = `Restart needed for ${listLabels(restartKeys)}.`;
-  } else if (dirty && liveKeys.length > 0) {
-    message = `Applies live, no restart needed: ${listLabels(liveKeys)}.`;
-  } else if (dirty && restartKeys.length > 0) {
-    message = `Used from the next start: ${listLabels(restartKeys)}.`;
+  else if (dirty && (restartKeys.length > 0 || liveKeys.length > 0)) {
+    message = [
+      needsRestart ? `Restart needed for ${listLabels(restartKeys)}.` : '',
+      liveKeys.length > 0 ? `Applies live, no restart needed: ${listLabels(liveKeys)}.` : '',
+      !needsRestart && restartKeys.length > 0 ? `Used from the next start: ${listLabels(restartKeys)}.` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
   } else if (applied && applied.restartRequired.length > 0 && active) {
     message = `Saved. Restart needed for ${listLabels(applied.restartRequired)}.`;
   } else if (applied && applied.appliedLive.length > 0) {

@@ -4,6 +4,7 @@ import type { Result } from '../../../electron/shared/errors.js';
 import type { VmStatus } from '../../../electron/shared/types.js';
 import { copyText } from '../lib/clipboard.js';
 import { buildDiagnostics } from '../lib/diagnostics.js';
+import { reclaimMessage } from '../lib/resources.js';
 import { patchOf, problemsOf } from '../lib/settings-form.js';
 import { useAppStore } from './app-store.js';
 import { draftPatchKey } from './settings-slice.js';
@@ -17,11 +18,41 @@ export async function vmAction(
 ): Promise<Result<VmStatus>> {
   store().setPending(action);
   store().setError(null);
+  store().setNotice(null);
   const r = await api[action]();
   store().setPending(null);
   if (r.ok) store().setStatus(r.value);
   else if (r.error.code !== 'cancelled') store().setError(r.error);
   return r;
+}
+
+/** Puts the running VM to sleep now (docker.sock wakes it); a refusal lands in the store. */
+export async function sleepNow(api: DliteApi): Promise<void> {
+  store().setPending('sleep');
+  store().setError(null);
+  store().setNotice(null);
+  const r = await api.sleep();
+  store().setPending(null);
+  if (r.ok) store().setStatus(r.value);
+  else store().setError(r.error);
+}
+
+/**
+ * Trims the VM's disk so the disk file gives its free space back; resolves with what came back,
+ * in words (also kept as the window's notice), or the error's message.
+ */
+export async function reclaimDisk(api: DliteApi): Promise<{ ok: boolean; message: string }> {
+  store().setPending('reclaim');
+  store().setNotice(null);
+  store().setError(null);
+  const r = await api.reclaimDisk();
+  store().setPending(null);
+  const answer = r.ok
+    ? { ok: true, message: reclaimMessage(r.value, store().host) }
+    : { ok: false, message: r.error.message };
+  if (r.ok) store().setNotice(answer.message);
+  else store().setError(r.error);
+  return answer;
 }
 
 export async function openTerminal(api: DliteApi): Promise<void> {

@@ -5,14 +5,30 @@ import { useAppStore } from './app-store.js';
 const SERVICE_POLL_MS = 1000;
 
 /**
+ * How often a visible window that shows resource figures reads the status while the VM runs, ms:
+ * the daemon samples them every 10 s and does not push a state for a new sample.
+ */
+export const FIGURES_POLL_MS = 10_000;
+
+export interface ConnectOptions {
+  /** Follow the log lines (the logs window). */
+  readonly logs?: boolean;
+  /** Read the status again every {@link FIGURES_POLL_MS} while running and visible (the popover). */
+  readonly figures?: boolean;
+}
+
+/**
  * Feeds the store from pushed events and loads the first state; returns one cleanup.
  * A status answer means the service is up; while the daemon cannot be reached the window shows
- * why and asks again every second (main also pushes the service's state when it changes).
+ * why and asks again every second (main also pushes the service's state when it changes). With
+ * `figures`, a visible window reads the status again while the VM runs, for its live figures.
  */
-export function connectStore(api: DliteApi, opts: { logs?: boolean } = {}): () => void {
+export function connectStore(api: DliteApi, opts: ConnectOptions = {}): () => void {
   const s = useAppStore.getState;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** Pushed states so far: a read answered after a push is older than it and is dropped. */
+  let pushes = 0;
   const load = async (): Promise<void> => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
@@ -37,6 +53,7 @@ export function connectStore(api: DliteApi, opts: { logs?: boolean } = {}): () =
   };
   const offs = [
     api.onState((status) => {
+      pushes += 1;
       s().setStatus(status);
       if (s().service.phase !== 'ready') void load();
     }),
@@ -48,10 +65,22 @@ export function connectStore(api: DliteApi, opts: { logs?: boolean } = {}): () =
     api.onAppInfo((app) => s().setApp(app)),
     ...(opts.logs ? [api.onLog((line) => s().appendLog(line))] : []),
   ];
+  const refresh = (): void => {
+    if (document.visibilityState !== 'visible' || s().status?.state !== 'running') return;
+    if (s().service.phase !== 'ready') return;
+    const before = pushes;
+    void api.status().then((r) => {
+      if (!stopped && r.ok && pushes === before) s().setStatus(r.value);
+    });
+  };
+  const figures = opts.figures ? setInterval(refresh, FIGURES_POLL_MS) : null;
+  if (opts.figures) document.addEventListener('visibilitychange', refresh);
   void load();
   return () => {
     stopped = true;
     if (timer !== null) clearTimeout(timer);
+    if (figures !== null) clearInterval(figures);
+    document.removeEventListener('visibilitychange', refresh);
     offs.forEach((off) => off());
   };
 }

@@ -6,7 +6,7 @@ import type { HostInfo, ProgressDto, VmStatus } from '../../../electron/shared/t
 import type { AppState } from './app-store.js';
 
 /** A VM action this window asked for and is waiting on. */
-export type VmAction = 'start' | 'stop' | 'restart' | 'setup' | 'terminal';
+export type VmAction = 'start' | 'stop' | 'restart' | 'setup' | 'terminal' | 'sleep' | 'reclaim';
 
 /** The VM as pushed by the daemon (main-owned truth: only pushes and answers write it). */
 export interface VmSlice {

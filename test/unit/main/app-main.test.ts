@@ -45,7 +45,16 @@ function scriptedDaemon(opts: { installed?: boolean } = {}) {
             dockerEndpoint: 'unix:///Users/Jo Doe/.dlite/run/docker.sock',
           });
         }
-        if (prop === 'stop') set({ state: 'stopped', ip: null, dockerEndpoint: null });
+        if (prop === 'stop') set({ state: 'stopped', ip: null, dockerEndpoint: null, sleep: null });
+        if (prop === 'sleep') {
+          set({ state: 'stopping' });
+          set({
+            state: 'sleeping',
+            ip: null,
+            dockerEndpoint: null,
+            sleep: { since: new Date().toISOString(), suspended: true, savedStateBytes: 200 * 2 ** 20 },
+          });
+        }
         if (prop === 'hostInfo') return Promise.resolve(ok({ installed: opts.installed ?? true }));
         return Promise.resolve(ok(status));
       };
@@ -136,6 +145,30 @@ describe('Electron main wiring (fake Electron objects)', () => {
     expect(tray.popped).toHaveLength(1);
     e.clickMenu('Copy DOCKER_HOST');
     expect(e.clipboard).toEqual(["export DOCKER_HOST='unix:///Users/Jo Doe/.dlite/run/docker.sock'"]);
+    await app!.service.dispose();
+  });
+
+  it('puts the VM to sleep from the menu, shows it sleeping, and wakes it with Wake', async () => {
+    const e = fakeElectron();
+    const daemon = scriptedDaemon();
+    const app = await startApp(e.port, config(daemon.port));
+    await settle();
+    const tray = e.trays[0]!;
+    expect(e.menu().find((i) => i.label === 'Sleep Now')?.enabled).toBe(false);
+    e.clickMenu('Start');
+    await settle();
+    e.clickMenu('Sleep Now');
+    await settle();
+    expect(daemon.calls).toContain('sleep');
+    expect(tray.images.at(-1)).toBe(path.join('/app/resources/tray', 'sleepingTemplate.png'));
+    expect(tray.tooltip).toBe('Dlite — sleeping (wakes on use)');
+    expect(e.menu()[0]?.label).toBe('Sleeping (wakes on use)');
+    expect(e.menu().find((i) => i.label === 'Sleep Now')?.enabled).toBe(false);
+    expect(e.menu().find((i) => i.label === 'Stop')?.enabled).toBe(true);
+    e.clickMenu('Wake');
+    await settle();
+    expect(daemon.calls.filter((c) => c === 'start')).toHaveLength(2);
+    expect(tray.images.at(-1)).toBe(path.join('/app/resources/tray', 'runningTemplate.png'));
     await app!.service.dispose();
   });
 

@@ -39,13 +39,30 @@ describe('buildTrayMenu', () => {
   it.each([
     [
       'stopped',
-      { start: true, stop: false, restart: false, 'open-terminal': false, 'copy-docker-host': false },
+      {
+        start: true,
+        stop: false,
+        restart: false,
+        sleep: false,
+        'open-terminal': false,
+        'copy-docker-host': false,
+      },
     ],
     [
       'starting',
       { start: false, stop: true, restart: false, 'open-terminal': false, 'copy-docker-host': false },
     ],
-    ['running', { start: false, stop: true, restart: true, 'open-terminal': true, 'copy-docker-host': true }],
+    [
+      'running',
+      {
+        start: false,
+        stop: true,
+        restart: true,
+        sleep: true,
+        'open-terminal': true,
+        'copy-docker-host': true,
+      },
+    ],
     [
       'stopping',
       { start: false, stop: false, restart: false, 'open-terminal': false, 'copy-docker-host': false },
@@ -53,7 +70,14 @@ describe('buildTrayMenu', () => {
     ['error', { start: true, stop: true, restart: true, 'open-terminal': false, 'copy-docker-host': false }],
     [
       'sleeping',
-      { start: false, stop: true, restart: false, 'open-terminal': false, 'copy-docker-host': false },
+      {
+        start: true,
+        stop: true,
+        restart: false,
+        sleep: false,
+        'open-terminal': false,
+        'copy-docker-host': false,
+      },
     ],
   ])('enables actions by state: %s', (state, expected) => {
     const s = view(state, state === 'running' ? { ip: '127.0.0.1', dockerEndpoint: 'unix:///d.sock' } : {});
@@ -84,6 +108,15 @@ describe('buildTrayMenu', () => {
       failure: { step: 'wait-docker', message: 'no answer', lastConsoleLines: [] },
     });
     expect(buildTrayMenu(failed)[0]?.label).toBe('Error: wait-docker failed');
+  });
+
+  it('while sleeping, Start reads Wake (it continues the saved VM); Sleep Now only while running', () => {
+    const labels = (state: string) =>
+      buildTrayMenu(view(state))
+        .filter((i) => i.action === 'start' || i.action === 'sleep')
+        .map((i) => i.label);
+    expect(labels('sleeping')).toEqual(['Wake', 'Sleep Now']);
+    expect(labels('stopped')).toEqual(['Start', 'Sleep Now']);
   });
 
   it('reflects launch at login as a checkbox, and ends with Quit', () => {
