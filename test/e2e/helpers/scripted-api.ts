@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 
 import type { AppInfo } from '../../../electron/shared/app-types.js';
 import type {
+  DiskReclaim,
   HostInfo,
   LogLine,
   ProgressDto,
@@ -20,6 +21,8 @@ export interface Scene {
   readonly logs?: readonly LogLine[];
   /** Field problems `checkSettings` reports, by field. */
   readonly problems?: SettingsCheck['errors'];
+  /** What `reclaimDisk` answers. */
+  readonly reclaim?: DiskReclaim;
 }
 
 /**
@@ -60,7 +63,18 @@ export async function installScriptedApi(page: Page, scene: Scene): Promise<void
       hostInfo: () => okv(s.host),
       getAppInfo: () => okv(s.app),
       setAppPrefs: () => okv(s.app),
-      checkForUpdate: () => okv({ currentVersion: '0.1.0', latestVersion: '0.1.0', available: false }),
+      checkForUpdate: () =>
+        okv({
+          currentVersion: '0.1.0',
+          previousVersion: null,
+          runningVersion: null,
+          latestVersion: '0.1.0',
+          available: false,
+          channelUrl: s.settings.os_channel_url,
+          skipped: [],
+        }),
+      reclaimDisk: () =>
+        okv(s.reclaim ?? { trimmedBytes: 0, allocatedBeforeBytes: 0, allocatedAfterBytes: 0 }),
       onState: () => () => undefined,
       onProgress: (l: (p: unknown) => void) => {
         if (s.progress) setTimeout(() => l(s.progress), 0);

@@ -60,6 +60,17 @@ for (const scheme of ['light', 'dark'] as const) {
           path: path.join(OUT, `settings-resources-${scheme}.png`),
           animations: 'disabled',
         });
+        // The Advanced page, taller (the window is resizable), after a disk reclaim.
+        await page.getByTestId('revert').click();
+        await page.getByTestId('page-advanced').click();
+        await page.setViewportSize({ width: 640, height: 640 });
+        await page.getByTestId('reclaim-disk').click();
+        await page.getByTestId('reclaim-result').filter({ hasText: 'Gave' }).waitFor();
+        await page.mouse.move(0, 0);
+        await page.screenshot({
+          path: path.join(OUT, `settings-advanced-${scheme}.png`),
+          animations: 'disabled',
+        });
       } finally {
         await close();
       }

@@ -1,3 +1,4 @@
+import type { ResourceFigures } from '../../../electron/shared/types.js';
 import type { Scene } from '../helpers/scripted-api.js';
 
 const base: Scene = {
@@ -74,6 +75,22 @@ const base: Scene = {
   },
 };
 
+const GIB = 2 ** 30;
+const MIB = 2 ** 20;
+/** Figures as the daemon samples them: a few seconds old when the screenshot is taken. */
+const figures = (over: Partial<ResourceFigures> = {}): ResourceFigures => ({
+  sampledAt: new Date(Date.now() - 4_000).toISOString(),
+  hypervisorCpuPercent: 2.4,
+  hypervisorRssBytes: 1.3 * GIB,
+  diskAllocatedBytes: 11.6 * GIB,
+  diskSizeBytes: 60 * GIB,
+  guestMemoryUsedBytes: 1.1 * GIB,
+  guestMemoryTotalBytes: 3.8 * GIB,
+  guestDiskUsedBytes: 12.2 * GIB,
+  guestDiskTotalBytes: 58.8 * GIB,
+  ...over,
+});
+
 const running: Scene = {
   ...base,
   status: {
@@ -83,7 +100,9 @@ const running: Scene = {
     dockerEndpoint: 'unix:///Users/me/.dlite/run/docker.sock',
     uptimeSeconds: 3 * 3600 + 12 * 60,
     ssh: { host: '192.168.64.3', port: 22, user: 'docker', hostKeyAlias: 'dlite-3f2c6f8e' },
+    resources: figures(),
   },
+  reclaim: { trimmedBytes: 2.4 * GIB, allocatedBeforeBytes: 11.6 * GIB, allocatedAfterBytes: 9.8 * GIB },
 };
 
 /** The popover scenes of `npm run screenshots`. */
@@ -101,6 +120,27 @@ export const POPOVER_SCENES: Record<string, Scene> = {
     },
   },
   running,
+  sleeping: {
+    ...base,
+    status: {
+      ...base.status,
+      state: 'sleeping',
+      hypervisor: null,
+      sleep: {
+        since: new Date(Date.now() - 42 * 60_000).toISOString(),
+        suspended: true,
+        savedStateBytes: 612 * MIB,
+      },
+      resources: figures({
+        hypervisorCpuPercent: null,
+        hypervisorRssBytes: null,
+        guestMemoryUsedBytes: null,
+        guestMemoryTotalBytes: null,
+        guestDiskUsedBytes: null,
+        guestDiskTotalBytes: null,
+      }),
+    },
+  },
   error: {
     ...base,
     status: {
