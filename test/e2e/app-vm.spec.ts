@@ -253,7 +253,7 @@ test('5b. Settings → Advanced: Reclaim Disk Space gives back what a deleted co
   await settings.getByTestId('reclaim-disk').click();
   const result = settings.getByTestId('reclaim-result');
   await expect(result).toHaveText(
-    /^Gave [\d.]+ (MiB|GiB) back to this machine; the VM’s disk now takes [\d.]+ GiB\.$/,
+    /^Gave [\d.]+ (MiB|GiB) back to this machine; the VM’s disk now takes [\d.]+ (MiB|GiB)\.$/,
     {
       timeout: 240_000,
     },
