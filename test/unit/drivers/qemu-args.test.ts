@@ -198,13 +198,13 @@ describe('buildQemuArgs', () => {
         ...opts,
         virtiofsSocket: paths.virtiofsSocket,
         virtiofsUnplugged: true,
-        incomingFile: "/s/it's.state",
+        incomingCommand: "'/usr/bin/zstd' -dcq '/s/it'\\''s.state'",
       },
     );
     expect(values(restore, '-device')).toContain('pcie-root-port,id=dlite-rp0,chassis=1');
     expect(restore.join(' ')).not.toMatch(/vhost-user-fs|dlite-vfs/);
     expect(values(restore, '-object')).toEqual(['memory-backend-memfd,id=mem,size=2048M,share=on']);
-    expect(values(restore, '-incoming')).toEqual([`exec:cat '/s/it'\\''s.state'`]);
+    expect(values(restore, '-incoming')).toEqual([`exec:'/usr/bin/zstd' -dcq '/s/it'\\''s.state'`]);
     // Without a share there is nothing to serve: plain RAM, no root port.
     const none = buildQemuArgs(cfg, { ...opts, virtiofsSocket: paths.virtiofsSocket });
     expect(none.join(' ')).not.toMatch(/memfd|pcie-root-port|vhost-user/);

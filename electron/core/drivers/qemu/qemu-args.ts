@@ -40,8 +40,11 @@ export interface QemuArgsOptions {
    * and is plugged back after `cont`); its PCIe slot stays.
    */
   readonly virtiofsUnplugged?: boolean;
-  /** Start paused and load the VM from this saved state file (`-incoming`), instead of booting. */
-  readonly incomingFile?: string;
+  /**
+   * Start paused and load the VM from the saved state this shell command writes to its stdout
+   * (`-incoming exec:`; see state-codec.ts), instead of booting.
+   */
+  readonly incomingCommand?: string;
 }
 
 /** Guest port dockerd listens on when `dockerTcp` is on; forwarded from the same host port. */
@@ -248,7 +251,7 @@ export function buildQemuArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
     ...['-mon', 'chardev=qmp0,mode=control'],
     ...['-pidfile', opts.pidfile],
   );
-  // `exec:` runs through /bin/sh; cat reads the file as a stream (QEMU 7.2 has no `file:` target).
-  if (opts.incomingFile) args.push('-incoming', `exec:cat ${shellQuote(opts.incomingFile)}`);
+  // `exec:` runs through /bin/sh (QEMU 7.2 has no `file:` target).
+  if (opts.incomingCommand) args.push('-incoming', `exec:${opts.incomingCommand}`);
   return args;
 }
