@@ -137,6 +137,12 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     expect(r.guestMemoryUsedBytes).toBeLessThan(r.guestMemoryTotalBytes!);
     expect(r.guestDiskUsedBytes).toBeGreaterThan(0);
     expect(ok(await dlite(['status'], env)).stdout).toMatch(/host cost: {2}CPU .* of a core .*memory/);
+    // Once the VM ran, the boot's page cache went back to the host.
+    await waitFor(
+      'the boot page cache dropped',
+      async () => (/dropped the guest's boot page cache/.test(await log()) ? true : undefined),
+      60_000,
+    );
   });
 
   it('dlite disk reclaim gives deleted space back to the host', async () => {

@@ -93,7 +93,8 @@ export class IdleController {
       exitCode: -1,
       stdout: String(e),
     }));
-    if (r.exitCode !== 0) this.o.logger.warn(`dropping the guest's boot page cache: ${r.stdout.trim()}`);
+    if (r.exitCode === 0) this.o.logger.info("dropped the guest's boot page cache and compacted its memory");
+    else this.o.logger.warn(`dropping the guest's boot page cache: ${r.stdout.trim()}`);
   }
 
   private halt(): void {
