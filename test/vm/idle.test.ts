@@ -137,6 +137,12 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     expect(r.guestMemoryUsedBytes).toBeLessThan(r.guestMemoryTotalBytes!);
     expect(r.guestDiskUsedBytes).toBeGreaterThan(0);
     expect(ok(await dlite(['status'], env)).stdout).toMatch(/host cost: {2}CPU .* of a core .*memory/);
+    // Once the VM ran, the boot's page cache went back to the host.
+    await waitFor(
+      'the boot page cache dropped',
+      async () => (/dropped the guest's boot page cache/.test(await log()) ? true : undefined),
+      60_000,
+    );
   });
 
   it('dlite disk reclaim gives deleted space back to the host', async () => {
@@ -169,6 +175,12 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     expect(asleep.sleep?.suspended).toBe(true);
     expect(asleep.sleep?.savedStateBytes).toBeGreaterThan(0);
     expect(await qemuRunning()).toBe(false);
+    // The saved state is a zstd stream, well under what QEMU wrote into it (about half, measured).
+    const stateFile = path.join(home, 'suspend', 'vm.state');
+    expect((await readFile(stateFile)).subarray(0, 4).toString('hex')).toBe('28b52ffd');
+    const raw = Number(ok(await runProcess('sh', ['-c', `zstd -dcq '${stateFile}' | wc -c`], env)).stdout);
+    expect(asleep.sleep?.savedStateBytes ?? Infinity).toBeLessThan(raw * 0.75);
+    expect(await log()).toMatch(/VM saved in \d+ ms \([\d.]+ MiB on disk, zstd of [\d.]+ MiB\)/);
     expect(ok(await dlite(['status'], env)).stdout).toContain('sleeping (wakes on use)');
     // The first client waits for the wake; one that arrives during the wake waits too.
     const first = docker(['ps', '--format', '{{.ID}}']);

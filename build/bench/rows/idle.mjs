@@ -93,6 +93,14 @@ export async function wakeRows(ctx) {
   log('sleep (saved), then docker ps');
   await session.dlite(['sleep'], { timeoutMs: 300_000 });
   const asleep = JSON.parse((await session.dlite(['status', '--json'])).stdout);
+  const savedLine = [
+    ...(await readFile(path.join(session.home, 'log/dlite.log'), 'utf8')).matchAll(
+      /VM saved in (\d+) ms \([\d.]+ MiB on disk(?:, (\w+) of ([\d.]+) MiB)?\)/g,
+    ),
+  ].at(-1);
+  const savedHow = savedLine
+    ? ` (${savedLine[2] ? `${savedLine[2]} of a ${savedLine[3]} MiB stream, ` : 'uncompressed, '}saved in ${round(Number(savedLine[1]) / 1000, 1)} s)`
+    : '';
   const warm = await timedDockerPs(session);
   const after = await identity(session);
   log('sleep without a saved state (DLITE_SUSPEND=off), then docker ps');
@@ -112,7 +120,7 @@ export async function wakeRows(ctx) {
       ratio: round(warm / cold, 2),
       target: '≤ 0.15×',
       met: warm / cold <= 0.15,
-      note: `saved state ${mib(asleep.sleep?.savedStateBytes ?? 0)} MiB on disk.`,
+      note: `saved state ${mib(asleep.sleep?.savedStateBytes ?? 0)} MiB on disk${savedHow}.`,
     }),
     entry({
       row: 'wake',

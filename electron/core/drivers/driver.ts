@@ -105,6 +105,8 @@ export interface RunningVm {
 export interface SuspendResult {
   /** The saved state, bytes on disk (allocated). */
   readonly stateBytes: number;
+  /** The state before compression, bytes, and how it was compressed (`zstd`, `gzip`, `none`); when known. */
+  readonly uncompressed?: { readonly bytes: number; readonly codec: string };
   /** Milliseconds from the request to the hypervisor's exit. */
   readonly tookMs: number;
 }

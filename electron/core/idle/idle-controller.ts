@@ -2,7 +2,12 @@ import type { Settings, VmStatus } from '../../shared/types.js';
 import type { Result } from '../../shared/errors.js';
 import type { HypervisorDriver } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
-import { GUEST_USAGE_COMMAND, parseGuestUsage, type ResourceSampler } from '../resources/figures.js';
+import {
+  GUEST_SETTLE_COMMAND,
+  GUEST_USAGE_COMMAND,
+  parseGuestUsage,
+  type ResourceSampler,
+} from '../resources/figures.js';
 import type { GuestLink } from '../supervisor/ports.js';
 import { IdleClock, shouldSleep } from './idle-policy.js';
 
@@ -77,6 +82,19 @@ export class IdleController {
     this.sampleTimer.unref();
     void this.sample();
     void this.probe();
+    void this.settle();
+  }
+
+  /** Once per start: the boot's page cache goes back to the host (see GUEST_SETTLE_COMMAND). */
+  private async settle(): Promise<void> {
+    const link = this.o.host.guest();
+    if (!link) return;
+    const r = await link.run(GUEST_SETTLE_COMMAND, 60_000).catch((e: unknown) => ({
+      exitCode: -1,
+      stdout: String(e),
+    }));
+    if (r.exitCode === 0) this.o.logger.info("dropped the guest's boot page cache and compacted its memory");
+    else this.o.logger.warn(`dropping the guest's boot page cache: ${r.stdout.trim()}`);
   }
 
   private halt(): void {

@@ -11,6 +11,17 @@ export interface GuestUsage {
   readonly diskUsedBytes: number;
 }
 
+/**
+ * Run as root once the VM is up: drops the clean page cache the boot left (what programs map stays)
+ * and compacts free memory into the 2 MiB blocks free page reporting hands back to the host. Measured
+ * on an idle 2 GiB guest: the hypervisor's RSS 816 → 759 MiB.
+ */
+export const GUEST_SETTLE_COMMAND = [
+  '/bin/sh',
+  '-c',
+  'sync; echo 1 > /proc/sys/vm/drop_caches; echo 1 > /proc/sys/vm/compact_memory',
+] as const;
+
 /** The guest command that prints {@link GuestUsage} (and the count of interactive SSH sessions). */
 export const GUEST_USAGE_COMMAND = [
   '/bin/sh',

@@ -74,7 +74,9 @@ export async function saveOrShutdown(boot: Boot, logger: Logger): Promise<SleepI
   if (driver.info.features.suspend && driver.suspend) {
     try {
       const r = await driver.suspend(SLEEP_TIMEOUTS.save);
-      logger.info(`VM saved in ${r.tookMs} ms (${(r.stateBytes / 2 ** 20).toFixed(1)} MiB)`);
+      const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+      const raw = r.uncompressed ? `, ${r.uncompressed.codec} of ${mib(r.uncompressed.bytes)}` : '';
+      logger.info(`VM saved in ${r.tookMs} ms (${mib(r.stateBytes)} on disk${raw})`);
       return { since, suspended: true, savedStateBytes: r.stateBytes };
     } catch (e) {
       logger.warn(`saving the VM failed (${(e as Error).message}); shutting it down instead`);

@@ -44,7 +44,7 @@ describe('buildQemuArgs', () => {
     const mac = macFromUuid(cfg.uuid);
     expect(buildQemuArgs(cfg, opts)).toEqual([
       ...['-name', 'dlite', '-uuid', cfg.uuid],
-      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=128', '-cpu', 'max'],
+      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=64', '-cpu', 'max'],
       ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],
       ...['-smp', '2,sockets=1,cores=2,threads=1', '-m', '2048'],
       ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
@@ -198,13 +198,13 @@ describe('buildQemuArgs', () => {
         ...opts,
         virtiofsSocket: paths.virtiofsSocket,
         virtiofsUnplugged: true,
-        incomingFile: "/s/it's.state",
+        incomingCommand: "'/usr/bin/zstd' -dcq '/s/it'\\''s.state'",
       },
     );
     expect(values(restore, '-device')).toContain('pcie-root-port,id=dlite-rp0,chassis=1');
     expect(restore.join(' ')).not.toMatch(/vhost-user-fs|dlite-vfs/);
     expect(values(restore, '-object')).toEqual(['memory-backend-memfd,id=mem,size=2048M,share=on']);
-    expect(values(restore, '-incoming')).toEqual([`exec:cat '/s/it'\\''s.state'`]);
+    expect(values(restore, '-incoming')).toEqual([`exec:'/usr/bin/zstd' -dcq '/s/it'\\''s.state'`]);
     // Without a share there is nothing to serve: plain RAM, no root port.
     const none = buildQemuArgs(cfg, { ...opts, virtiofsSocket: paths.virtiofsSocket });
     expect(none.join(' ')).not.toMatch(/memfd|pcie-root-port|vhost-user/);

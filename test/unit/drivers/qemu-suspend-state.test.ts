@@ -71,6 +71,7 @@ describe('saved VM validity', () => {
     disk: { size: 100, mtimeMs: 5, ino: 3 },
     sshPort: 40022,
     virtiofs: true,
+    codec: 'zstd',
   };
 
   it('resumes only with the same fingerprint and an untouched disk', () => {

@@ -12,7 +12,8 @@ import {
   stateFingerprint,
   writeManifest,
 } from './saved-state.js';
-import { finishRestore, plugVirtiofs, saveVm, unplugVirtiofs } from './suspend.js';
+import { compressorFor, decodeCommand, pickCompressor } from './state-codec.js';
+import { finishRestore, plugVirtiofs, saveVm, unplugVirtiofs, type SavedVm } from './suspend.js';
 import { launchVirtiofsd } from './virtiofsd.js';
 import type { QemuVm } from './vm-handle.js';
 
@@ -57,19 +58,22 @@ async function fingerprint(
  * The saved VM to continue, or null. A state that does not match this configuration, OS image,
  * QEMU or disk is removed (with the reason logged) so the VM boots cold: never an inconsistent VM.
  */
-async function usableState(o: BootOptions): Promise<{ file: string; sshPort: number } | null> {
+async function usableState(o: BootOptions): Promise<{ command: string; sshPort: number } | null> {
   const saved = await readManifest(o.paths);
   if (!saved) {
     await removeSavedState(o.paths);
     return null;
   }
-  const why = staleReason(saved, await fingerprint(o), await fileStamp(o.paths.disk));
-  if (why) {
+  const decoder = await compressorFor(saved.codec);
+  const why =
+    staleReason(saved, await fingerprint(o), await fileStamp(o.paths.disk)) ??
+    (decoder ? null : `it is compressed with ${saved.codec}, which is no longer installed`);
+  if (why || !decoder) {
     o.log(`discarding the saved VM: ${why}; booting`);
     await removeSavedState(o.paths);
     return null;
   }
-  return { file: savedStatePaths(o.paths).state, sshPort: saved.sshPort };
+  return { command: decodeCommand(decoder, savedStatePaths(o.paths).state), sshPort: saved.sshPort };
 }
 
 /**
@@ -125,16 +129,17 @@ export async function suspendVm(
   vm: QemuVm,
   o: Pick<BootOptions, 'binary' | 'accel' | 'cfg' | 'paths' | 'virtiofsd'> & { sshPort: number },
   timeoutMs: number,
-): Promise<{ stateBytes: number }> {
+): Promise<SavedVm & { codec: string }> {
   const qmp = await vm.qmpClient();
   if (!qmp) throw new DriverError('driver-failed', 'QEMU does not answer on QMP');
   const virtiofs = o.cfg.share !== null && o.virtiofsd !== null;
   const print = await fingerprint(o);
   await removeSavedState(o.paths);
   if (virtiofs) await unplugVirtiofs(qmp);
-  let saved: { stateBytes: number };
+  const compressor = await pickCompressor();
+  let saved: SavedVm;
   try {
-    saved = await saveVm(vm, o.paths, timeoutMs);
+    saved = await saveVm(vm, o.paths, compressor, timeoutMs);
   } catch (e) {
     if (virtiofs && !vm.isGone) {
       await plugVirtiofs(qmp, o.paths.virtiofsSocket, o.cfg.share.tag).catch(() => undefined);
@@ -150,8 +155,9 @@ export async function suspendVm(
     disk,
     sshPort: o.sshPort,
     virtiofs,
+    codec: compressor.codec,
   });
-  return saved;
+  return { ...saved, codec: compressor.codec };
 }
 
 /** SIGKILL, ignoring a process that is already gone. */

@@ -31,8 +31,11 @@ export interface LaunchOptions {
   readonly onExit: (vm: QemuVm) => Promise<void>;
   /** Share over virtiofs through virtiofsd on this socket (it MUST be listening), else 9p. */
   readonly virtiofsSocket?: string;
-  /** Load a saved VM instead of booting: its state file, and the ssh port to try first. */
-  readonly incoming?: { readonly file: string; readonly sshPort: number };
+  /**
+   * Load a saved VM instead of booting: the shell command that writes its state to stdout, and the
+   * ssh port to try first.
+   */
+  readonly incoming?: { readonly command: string; readonly sshPort: number };
 }
 
 /**
@@ -61,7 +64,7 @@ export async function launchQemu(o: LaunchOptions): Promise<{ vm: QemuVm; sshPor
       consoleLog: o.paths.consoleLog,
       pidfile: o.paths.vmPid,
       ...(o.virtiofsSocket ? { virtiofsSocket: o.virtiofsSocket } : {}),
-      ...(o.incoming ? { incomingFile: o.incoming.file, virtiofsUnplugged: true } : {}),
+      ...(o.incoming ? { incomingCommand: o.incoming.command, virtiofsUnplugged: true } : {}),
     });
     const child = await spawnDetached(o.binary, args, { logPath });
     const vm: QemuVm = new QemuVm(child.pid, o.paths.qmpSocket, { kind: 'child', exit: child.exited }, () =>

@@ -287,7 +287,11 @@ export class QemuDriver implements HypervisorDriver {
       },
       timeoutMs,
     );
-    return { stateBytes: r.stateBytes, tookMs: Date.now() - started };
+    return {
+      stateBytes: r.stateBytes,
+      uncompressed: { bytes: r.streamBytes, codec: r.codec },
+      tookMs: Date.now() - started,
+    };
   }
 
   async discardSavedState(reason: string): Promise<void> {

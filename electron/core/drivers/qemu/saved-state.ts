@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import type { DlitePaths } from '../../paths.js';
 import type { VmConfig } from '../driver.js';
+import type { StateCodec } from './state-codec.js';
 
 /** Identity of a file: a changed size, modification time or inode means different content. */
 export interface FileStamp {
@@ -25,6 +26,8 @@ export interface SavedStateManifest {
   readonly sshPort: number;
   /** The share was virtiofs: its device was unplugged before the save and is plugged back after. */
   readonly virtiofs: boolean;
+  /** How the state file is compressed (`none` when a manifest predates compression). */
+  readonly codec: StateCodec;
 }
 
 /** The files of a saved VM. */
@@ -110,7 +113,9 @@ export async function readManifest(paths: DlitePaths): Promise<SavedStateManifes
       typeof v.disk?.mtimeMs === 'number' &&
       typeof v.disk.size === 'number' &&
       typeof v.disk.ino === 'number';
-    return ok ? { ...v, virtiofs: v.virtiofs === true } : null;
+    const codec: StateCodec = v.codec ?? 'none';
+    if (!ok || !['zstd', 'gzip', 'none'].includes(codec)) return null;
+    return { ...v, virtiofs: v.virtiofs === true, codec };
   } catch {
     return null;
   }

@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../../paths.js';
 import { DriverError } from '../driver.js';
-import { VIRTIOFS_IDS, shellQuote, virtiofsDeviceProps } from './qemu-args.js';
+import { VIRTIOFS_IDS, virtiofsDeviceProps } from './qemu-args.js';
 import type { QmpClient, QmpEvent } from './qmp.js';
 import { savedStatePaths } from './saved-state.js';
+import { encodeCommand, type StateCompressor } from './state-codec.js';
 import type { QemuVm } from './vm-handle.js';
 
 /** Milliseconds the guest gets to release the virtiofs device after `device_del`. */
@@ -16,6 +17,16 @@ const POLL_MS = 100;
 interface MigrateStatus {
   readonly status: string;
   readonly 'error-desc'?: string;
+  /** Bytes of guest RAM put into the stream (zero pages count as a flag each). */
+  readonly ram?: { readonly transferred: number };
+}
+
+/** What {@link saveVm} wrote. */
+export interface SavedVm {
+  /** The state file's allocated bytes on disk (compressed). */
+  readonly stateBytes: number;
+  /** Bytes of the migration stream before compression (as QEMU counts its RAM part). */
+  readonly streamBytes: number;
 }
 
 function waitEvent(
@@ -71,16 +82,17 @@ export async function plugVirtiofs(qmp: QmpClient, socket: string, tag: string):
 }
 
 /**
- * Saves the paused VM to `suspend/vm.state` and quits QEMU. The VM is paused first (`stop`), so
- * the disk is not written after the moment saved. The state is written to a temporary name and
- * renamed when complete. On failure the VM runs on (`cont`) and the partial file is removed.
- * Resolves with the state file's allocated bytes.
+ * Saves the paused VM to `suspend/vm.state` through `compressor` and quits QEMU. The VM is paused
+ * first (`stop`), so the disk is not written after the moment saved. The state is written to a
+ * temporary name and renamed when complete. On failure the VM runs on (`cont`) and the partial file
+ * is removed.
  */
 export async function saveVm(
   vm: QemuVm,
   paths: DlitePaths,
+  compressor: StateCompressor,
   timeoutMs: number,
-): Promise<{ stateBytes: number }> {
+): Promise<SavedVm> {
   const qmp = await vm.qmpClient();
   if (!qmp) throw new DriverError('driver-failed', 'QEMU does not answer on QMP');
   const file = savedStatePaths(paths).state;
@@ -88,12 +100,16 @@ export async function saveVm(
   await mkdir(paths.suspendDir, { recursive: true, mode: 0o700 });
   await rm(partial, { force: true });
   await qmp.execute('stop');
+  let streamBytes = 0;
   try {
-    await qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(partial)}` });
+    await qmp.execute('migrate', { uri: `exec:${encodeCommand(compressor, partial)}` });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const s = await qmp.execute<MigrateStatus>('query-migrate');
-      if (s.status === 'completed') break;
+      if (s.status === 'completed') {
+        streamBytes = s.ram?.transferred ?? 0;
+        break;
+      }
       if (s.status === 'failed' || s.status === 'cancelled') {
         throw new DriverError('driver-failed', `saving the VM failed: ${s['error-desc'] ?? s.status}`);
       }
@@ -113,7 +129,7 @@ export async function saveVm(
   if (!(await vm.waitExit(10_000))) vm.kill('SIGKILL');
   await vm.exited;
   await rename(partial, file);
-  return { stateBytes: (await stat(file)).blocks * 512 };
+  return { stateBytes: (await stat(file)).blocks * 512, streamBytes };
 }
 
 /**
