@@ -71,7 +71,7 @@ function capabilityChecks(ctx: CliContext, settings: Settings | null): Check[] {
   try {
     const driver = driverFor(ctx.paths, settings, ctx.io.env);
     const note = driver instanceof QemuDriver ? driver.virtiofsd.reason : null;
-    return describeCapabilities(driver.info, note);
+    return describeCapabilities(driver.info, note, settings?.restart_to_free_memory ?? false);
   } catch {
     return [];
   }

@@ -1,4 +1,5 @@
 import type { DriverInfo } from '../drivers/driver.js';
+import { MEMORY_RESTART } from './memory-restart.js';
 
 /** One line of `dlite doctor`. */
 export interface CapabilityCheck {
@@ -14,9 +15,14 @@ const NO_MEMORY_RETURN: Record<string, string> = {
 
 /**
  * What the driver can do about idle cost, memory and the share, as `doctor` lines (pure): where
- * memory cannot come back or the VM cannot be saved, it says so and what that costs.
+ * memory cannot come back or the VM cannot be saved, it says so and what that costs, and offers
+ * `restart_to_free_memory` (`restartToFreeMemory`: the setting's value).
  */
-export function describeCapabilities(info: DriverInfo, shareNote: string | null): CapabilityCheck[] {
+export function describeCapabilities(
+  info: DriverInfo,
+  shareNote: string | null,
+  restartToFreeMemory = false,
+): CapabilityCheck[] {
   const f = info.features;
   const share =
     f.shareType === 'virtiofs'
@@ -35,7 +41,11 @@ export function describeCapabilities(info: DriverInfo, shareNote: string | null)
       : {
           name: 'memory return',
           level: 'warn',
-          detail: `none: ${NO_MEMORY_RETURN[info.name] ?? `${info.name} cannot return memory`}; the VM's footprint only shrinks when it restarts (it sleeps when idle)`,
+          detail: `none: ${NO_MEMORY_RETURN[info.name] ?? `${info.name} cannot return memory`}; the VM's footprint only shrinks when it restarts or sleeps; ${
+            restartToFreeMemory
+              ? `restart_to_free_memory restarts it when nothing runs and it holds ${MEMORY_RESTART.ratio}× and ${MEMORY_RESTART.minExcessBytes / 2 ** 20} MiB more than its idle level`
+              : 'dlite config set restart_to_free_memory true restarts it when nothing runs and it holds far more than when idle'
+          }`,
         },
     f.suspend
       ? { name: 'idle suspend', level: 'ok', detail: 'the VM is saved when idle and wakes in seconds' }
