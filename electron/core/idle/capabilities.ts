@@ -16,17 +16,22 @@ const NO_MEMORY_RETURN: Record<string, string> = {
 /**
  * What the driver can do about idle cost, memory and the share, as `doctor` lines (pure): where
  * memory cannot come back or the VM cannot be saved, it says so and what that costs, and offers
- * `restart_to_free_memory` (`restartToFreeMemory`: the setting's value).
+ * `restart_to_free_memory` (`restartToFreeMemory`: the setting's value). `shareLimit`: what the
+ * share cannot do as it runs (an unprivileged virtiofsd).
  */
 export function describeCapabilities(
   info: DriverInfo,
   shareNote: string | null,
-  restartToFreeMemory = false,
+  o: { readonly restartToFreeMemory?: boolean; readonly shareLimit?: string } = {},
 ): CapabilityCheck[] {
   const f = info.features;
+  const restartToFreeMemory = o.restartToFreeMemory ?? false;
   const share =
     f.shareType === 'virtiofs'
-      ? { level: 'ok' as const, detail: `virtiofs${shareNote ? ` (${shareNote})` : ''}` }
+      ? {
+          level: o.shareLimit ? ('warn' as const) : ('ok' as const),
+          detail: `virtiofs${shareNote ? ` (${shareNote})` : ''}${o.shareLimit ? `: ${o.shareLimit}` : ''}`,
+        }
       : f.shareType === '9p' && shareNote
         ? { level: 'warn' as const, detail: `9p, the slower share: ${shareNote}` }
         : { level: 'ok' as const, detail: f.shareType };

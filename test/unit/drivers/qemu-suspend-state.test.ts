@@ -110,6 +110,19 @@ describe('virtiofsd', () => {
     });
   });
 
+  it('says what the share cannot do when virtiofsd runs unprivileged', () => {
+    const c = has('/usr/lib/qemu/virtiofsd');
+    expect(findVirtiofsd({}, 'linux', c, 0)).toEqual({
+      path: '/usr/lib/qemu/virtiofsd',
+      reason: 'virtiofsd at /usr/lib/qemu/virtiofsd',
+    });
+    expect(findVirtiofsd({}, 'linux', c, 1000)).toHaveProperty(
+      'limit',
+      'run as a normal user, it lets only root in a container create files and folders in the share (other users get "Invalid argument"); DLITE_VIRTIOFSD=off uses 9p, where your own uid can too',
+    );
+    expect(findVirtiofsd({ DLITE_VIRTIOFSD: 'off' }, 'linux', c, 1000)).not.toHaveProperty('limit');
+  });
+
   it('runs as is for root, in a user namespace of its own for anyone else', () => {
     const o = { socket: '/r/virtiofs.sock', source: '/home/me/my dir', uid: 0 };
     const fixed = ['--socket-path=/r/virtiofs.sock', '-o', 'source=/home/me/my dir', '-o', 'cache=auto'];

@@ -20,9 +20,25 @@ import { DriverError } from '../driver.js';
  */
 export const VIRTIOFSD_CANDIDATES = ['/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd'] as const;
 
-/** Which virtiofsd serves the share, or why the share falls back to 9p. */
+/**
+ * Which virtiofsd serves the share, or why the share falls back to 9p; `limit`: what the share
+ * cannot do as it runs (see {@link UNPRIVILEGED_SHARE_LIMIT}).
+ */
 export type VirtiofsdLookup =
-  { readonly path: string; readonly reason: string } | { readonly path: null; readonly reason: string };
+  | { readonly path: string; readonly reason: string; readonly limit?: string }
+  | { readonly path: null; readonly reason: string };
+
+/**
+ * What a share served by an unprivileged virtiofsd cannot do. virtiofsd creates each file as the
+ * guest user who asks (`setresuid` to the request's uid); a normal user can map only itself into
+ * its user namespace, as root, so a request from any other uid fails with EINVAL. Containers running
+ * as root create files owned by the host user, as on 9p; any other uid can read and change existing
+ * files but not create files or folders. Inside the VM the host user's files show as root's. The
+ * C virtiofsd of Debian 12 has no uid translation; the 9p share (`DLITE_VIRTIOFSD=off`) lets the
+ * host user's own uid create files.
+ */
+export const UNPRIVILEGED_SHARE_LIMIT =
+  'run as a normal user, it lets only root in a container create files and folders in the share (other users get "Invalid argument"); DLITE_VIRTIOFSD=off uses 9p, where your own uid can too';
 
 function executable(file: string): boolean {
   try {
@@ -42,6 +58,16 @@ export function findVirtiofsd(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
   isExecutable: (file: string) => boolean = executable,
+  uid: number = process.getuid?.() ?? 0,
+): VirtiofsdLookup {
+  const found = lookUp(env, platform, isExecutable);
+  return found.path !== null && uid !== 0 ? { ...found, limit: UNPRIVILEGED_SHARE_LIMIT } : found;
+}
+
+function lookUp(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+  isExecutable: (file: string) => boolean,
 ): VirtiofsdLookup {
   if (platform !== 'linux') return { path: null, reason: 'virtiofs needs a Linux host; using 9p' };
   const override = env['DLITE_VIRTIOFSD'];
