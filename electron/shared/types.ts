@@ -242,6 +242,12 @@ export interface Settings {
    * again; 0 = never.
    */
   readonly idle_stop_minutes: number;
+  /**
+   * Restart the VM, with nothing running in it, when its footprint on the host is far above its
+   * idle level and the hypervisor cannot return freed memory (xhyve, vfkit). Off by default: the
+   * restart costs a boot and the guest's caches.
+   */
+  readonly restart_to_free_memory: boolean;
 }
 
 export const PRIVILEGED_CHANGES = ['ask', 'never'] as const;

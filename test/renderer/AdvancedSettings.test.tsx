@@ -22,7 +22,12 @@ afterEach(() => {
 });
 
 /** The core's rules for the keys of these pages, in miniature. */
-const LIVE = new Set<SettingsKey>(['idle_stop_minutes', 'privileged_changes', 'auto_restart']);
+const LIVE = new Set<SettingsKey>([
+  'idle_stop_minutes',
+  'privileged_changes',
+  'auto_restart',
+  'restart_to_free_memory',
+]);
 function check(patch: Partial<Settings>) {
   const errors: FieldProblem[] = [];
   const idle = patch.idle_stop_minutes as unknown;
@@ -92,6 +97,25 @@ describe('settings: Advanced', () => {
     fireEvent.click(screen.getByTestId('apply'));
     await flush();
     expect(lastPatch(fake)).toEqual({ idle_stop_minutes: 0 });
+  });
+
+  it('offers the restart that frees memory, off by default, explained, applied live', async () => {
+    const fake = renderSettings({ running: true });
+    fireEvent.click(await screen.findByTestId('page-advanced'));
+    await flush();
+    const box = screen.getByLabelText<HTMLInputElement>('Restart the idle VM to free memory');
+    expect(box.checked).toBe(false);
+    expect(
+      screen.getByText(/xhyve and vfkit never give freed memory back to this Mac; with this on, an idle VM/),
+    ).toBeTruthy();
+    fireEvent.click(box);
+    await settle();
+    expect(screen.getByTestId('apply-status').textContent).toBe(
+      'Applies live, no restart needed: Restart to free memory.',
+    );
+    fireEvent.click(screen.getByTestId('apply'));
+    await flush();
+    expect(lastPatch(fake)).toEqual({ restart_to_free_memory: true });
   });
 
   it('reclaims disk space while running and says what came back; not while stopped', async () => {

@@ -22,6 +22,7 @@ export const SETTINGS: Settings = {
   xhyve_binary: '',
   vfkit_binary: '',
   idle_stop_minutes: 10,
+  restart_to_free_memory: false,
 };
 
 export const HOST: HostInfo = {

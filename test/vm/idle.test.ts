@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -115,6 +115,25 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     const made = await stat(path.join(share, 'from container.txt'));
     expect(made.uid).toBe(process.getuid!());
     expect(await readFile(path.join(share, 'from container.txt'), 'utf8')).toBe('made\n');
+    // A container running as another user: the daemon runs as root here (virtiofs needs it on
+    // Debian 12; unprivileged.test.ts covers a normal user), so its files are that user's, as on 9p.
+    await mkdir(path.join(share, 'open dir'));
+    await chmod(path.join(share, 'open dir'), 0o777);
+    ok(
+      await docker([
+        'run',
+        '--rm',
+        '--user',
+        '1000:1000',
+        '-v',
+        mount,
+        IMAGE,
+        'sh',
+        '-c',
+        'echo u > "/s/open dir/by 1000"',
+      ]),
+    );
+    expect((await stat(path.join(share, 'open dir', 'by 1000'))).uid).toBe(1000);
   });
 
   it('shows the four resource figures in status --json', async () => {
@@ -264,6 +283,11 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
       );
       expect(discarded).toHaveLength(change === 'setting' ? 1 : 2);
       expect((await identity()).uptime).toBeLessThan(120);
+      // A cold wake applies docker_args and the mirrors again.
+      const info = ok(
+        await docker(['info', '--format', '{{.Debug}} {{json .RegistryConfig.Mirrors}}']),
+      ).stdout;
+      expect(info).toMatch(/^true .*"https:\/\/mirror\.example\.com\/"/);
     }
   });
 

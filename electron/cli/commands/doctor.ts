@@ -70,8 +70,11 @@ const HOST = { platform: process.platform, arch: process.arch };
 function capabilityChecks(ctx: CliContext, settings: Settings | null): Check[] {
   try {
     const driver = driverFor(ctx.paths, settings, ctx.io.env);
-    const note = driver instanceof QemuDriver ? driver.virtiofsd.reason : null;
-    return describeCapabilities(driver.info, note);
+    const found = driver instanceof QemuDriver ? driver.virtiofsd : null;
+    return describeCapabilities(driver.info, found?.reason ?? null, {
+      restartToFreeMemory: settings?.restart_to_free_memory ?? false,
+      ...(found?.path && found.limit ? { shareLimit: found.limit } : {}),
+    });
   } catch {
     return [];
   }

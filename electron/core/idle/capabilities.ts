@@ -1,4 +1,5 @@
 import type { DriverInfo } from '../drivers/driver.js';
+import { MEMORY_RESTART } from './memory-restart.js';
 
 /** One line of `dlite doctor`. */
 export interface CapabilityCheck {
@@ -14,13 +15,23 @@ const NO_MEMORY_RETURN: Record<string, string> = {
 
 /**
  * What the driver can do about idle cost, memory and the share, as `doctor` lines (pure): where
- * memory cannot come back or the VM cannot be saved, it says so and what that costs.
+ * memory cannot come back or the VM cannot be saved, it says so and what that costs, and offers
+ * `restart_to_free_memory` (`restartToFreeMemory`: the setting's value). `shareLimit`: what the
+ * share cannot do as it runs (an unprivileged virtiofsd).
  */
-export function describeCapabilities(info: DriverInfo, shareNote: string | null): CapabilityCheck[] {
+export function describeCapabilities(
+  info: DriverInfo,
+  shareNote: string | null,
+  o: { readonly restartToFreeMemory?: boolean; readonly shareLimit?: string } = {},
+): CapabilityCheck[] {
   const f = info.features;
+  const restartToFreeMemory = o.restartToFreeMemory ?? false;
   const share =
     f.shareType === 'virtiofs'
-      ? { level: 'ok' as const, detail: `virtiofs${shareNote ? ` (${shareNote})` : ''}` }
+      ? {
+          level: o.shareLimit ? ('warn' as const) : ('ok' as const),
+          detail: `virtiofs${shareNote ? ` (${shareNote})` : ''}${o.shareLimit ? `: ${o.shareLimit}` : ''}`,
+        }
       : f.shareType === '9p' && shareNote
         ? { level: 'warn' as const, detail: `9p, the slower share: ${shareNote}` }
         : { level: 'ok' as const, detail: f.shareType };
@@ -35,7 +46,11 @@ export function describeCapabilities(info: DriverInfo, shareNote: string | null)
       : {
           name: 'memory return',
           level: 'warn',
-          detail: `none: ${NO_MEMORY_RETURN[info.name] ?? `${info.name} cannot return memory`}; the VM's footprint only shrinks when it restarts (it sleeps when idle)`,
+          detail: `none: ${NO_MEMORY_RETURN[info.name] ?? `${info.name} cannot return memory`}; the VM's footprint only shrinks when it restarts or sleeps; ${
+            restartToFreeMemory
+              ? `restart_to_free_memory restarts it when nothing runs and it holds ${MEMORY_RESTART.ratio}× and ${MEMORY_RESTART.minExcessBytes / 2 ** 20} MiB more than its idle level`
+              : 'dlite config set restart_to_free_memory true restarts it when nothing runs and it holds far more than when idle'
+          }`,
         },
     f.suspend
       ? { name: 'idle suspend', level: 'ok', detail: 'the VM is saved when idle and wakes in seconds' }

@@ -10,6 +10,7 @@ import {
 } from '../resources/figures.js';
 import type { GuestLink } from '../supervisor/ports.js';
 import { IdleClock, shouldSleep } from './idle-policy.js';
+import { idleLevel, memoryRestartReason } from './memory-restart.js';
 
 /** What the controller needs from the supervisor. */
 export interface IdleHost {
@@ -18,6 +19,8 @@ export interface IdleHost {
   guest(): GuestLink | null;
   runningDriver(): HypervisorDriver | null;
   sleep(): Promise<Result<VmStatus>>;
+  /** A graceful restart that keeps docker.sock waiting (never saves the VM). */
+  recycle(): Promise<Result<VmStatus>>;
   loadSettings(): Promise<Settings>;
 }
 
@@ -36,12 +39,16 @@ export interface IdleControllerOptions {
    * each one costs the emulated guest a fork or three. One also runs before every sleep.
    */
   readonly guestMs?: number;
+  /** How long the VM must be quiet before a restart to free memory, ms (default: MEMORY_RESTART.quietMs). */
+  readonly memoryQuietMs?: number;
 }
 
 /**
  * Watches a running VM: samples the host figures every few seconds, probes the guest (running
  * containers, interactive SSH sessions, its own memory and disk use) less often, and puts the VM to
- * sleep once {@link shouldSleep} says so for the current `idle_stop_minutes` (read live).
+ * sleep once {@link shouldSleep} says so for the current `idle_stop_minutes` (read live). With
+ * `restart_to_free_memory`, it restarts a quiet VM whose footprint the hypervisor cannot shrink
+ * ({@link memoryRestartReason}).
  */
 export class IdleController {
   private clock: IdleClock | null = null;
@@ -51,6 +58,8 @@ export class IdleController {
   private probing = false;
   private guestAt = 0;
   private sshSessions = 0;
+  /** The hypervisor's RSS when first seen idle after this boot (see `idleLevel`). */
+  private idleRss: number | null = null;
 
   constructor(private readonly o: IdleControllerOptions) {}
 
@@ -105,6 +114,7 @@ export class IdleController {
     this.clock = null;
     this.guestAt = 0;
     this.sshSessions = 0;
+    this.idleRss = null;
     this.o.sampler.setGuest(null);
   }
 
@@ -142,7 +152,8 @@ export class IdleController {
         return now;
       };
       let now = look();
-      const minutes = (await this.o.host.loadSettings()).idle_stop_minutes;
+      const settings = await this.o.host.loadSettings();
+      const minutes = settings.idle_stop_minutes;
       if (shouldSleep(clock.idleForMs(now), minutes) && !fresh) {
         // About to sleep: make sure no SSH session opened since the guest was last asked.
         await this.refreshGuest(link);
@@ -154,11 +165,36 @@ export class IdleController {
         );
         const r = await this.o.host.sleep();
         if (!r.ok) this.o.logger.warn(`idle stop: ${r.error.message}`);
+      } else if (this.clock === clock) {
+        const quiet = containers === 0 && this.o.clients.clients === 0 && this.sshSessions === 0;
+        await this.checkFootprint(settings, clock.idleForMs(now), quiet);
       }
     } catch (e) {
       this.o.logger.warn(`idle probe: ${(e as Error).message}`);
     } finally {
       this.probing = false;
     }
+  }
+
+  /** Records the idle level; with `restart_to_free_memory`, restarts a quiet VM far above it. */
+  private async checkFootprint(settings: Settings, idleForMs: number, quiet: boolean): Promise<void> {
+    const driver = this.o.host.runningDriver();
+    if (!driver) return;
+    const rss = this.o.sampler.latest()?.hypervisorRssBytes ?? null;
+    this.idleRss = idleLevel(this.idleRss, rss, quiet);
+    const why = memoryRestartReason(
+      {
+        enabled: settings.restart_to_free_memory,
+        memoryReturn: driver.info.features.memoryReturn,
+        idleForMs,
+        rssBytes: rss,
+        idleRssBytes: this.idleRss,
+      },
+      this.o.memoryQuietMs,
+    );
+    if (why === null) return;
+    this.o.logger.info(`restart_to_free_memory: ${why}; restarting the idle VM`);
+    const r = await this.o.host.recycle();
+    if (!r.ok) this.o.logger.warn(`restart to free memory: ${r.error.message}`);
   }
 }

@@ -4,9 +4,10 @@ import { SETTINGS_KEYS } from './schema.js';
 
 /**
  * Settings the supervisor applies to a running VM without a restart: registry mirrors (rewrite
- * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context`, `idle_stop_minutes`, the OS
- * update settings and `privileged_changes` (host-side only; an update is used at the next start,
- * and the latter takes effect at the next start's host-integration step).
+ * daemon.json, SIGHUP dockerd), `auto_restart`, `use_docker_context`, `idle_stop_minutes`,
+ * `restart_to_free_memory`, the OS update settings and `privileged_changes` (host-side only; an
+ * update is used at the next start, and the latter takes effect at the next start's
+ * host-integration step).
  */
 export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'registry_mirrors',
@@ -16,6 +17,7 @@ export const LIVE_KEYS: ReadonlySet<SettingsKey> = new Set<SettingsKey>([
   'os_version',
   'privileged_changes',
   'idle_stop_minutes',
+  'restart_to_free_memory',
 ]);
 
 export interface SettingsChanges {

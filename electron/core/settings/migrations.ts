@@ -60,6 +60,8 @@ function v1ToV2(raw: RawSettings): void {
  *   (look the binary up).
  * - `idle_stop_minutes` with its default: the VM sleeps when nothing uses it, and docker.sock wakes
  *   it (see {@link DEFAULT_IDLE_STOP_MINUTES}).
+ * - `restart_to_free_memory` off: restarting the VM to shrink a footprint the hypervisor cannot
+ *   return (xhyve, vfkit) costs a boot, so it is opt-in.
  */
 function v2ToV3(raw: RawSettings): void {
   setDefault(raw, 'os_channel_url', DEFAULT_OS_CHANNEL_URL);
@@ -69,6 +71,7 @@ function v2ToV3(raw: RawSettings): void {
   setDefault(raw, 'xhyve_binary', '');
   setDefault(raw, 'vfkit_binary', '');
   setDefault(raw, 'idle_stop_minutes', DEFAULT_IDLE_STOP_MINUTES);
+  setDefault(raw, 'restart_to_free_memory', false);
 }
 
 /**

@@ -26,6 +26,7 @@ const KINDS: Record<SettingsKey, Kind> = {
   xhyve_binary: 'string',
   vfkit_binary: 'string',
   idle_stop_minutes: 'integer',
+  restart_to_free_memory: 'boolean',
 };
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);

@@ -55,6 +55,7 @@ export const SETTINGS_FILE_KEYS = [
   'xhyve_binary',
   'vfkit_binary',
   'idle_stop_minutes',
+  'restart_to_free_memory',
 ] as const satisfies readonly (keyof Settings)[];
 
 /** The keys a user may change (`dlite config set`, the settings window): all but `uuid`/`schema_version`. */
@@ -128,6 +129,7 @@ export function defaultSettings(host: HostFacts): Settings {
     xhyve_binary: '',
     vfkit_binary: '',
     idle_stop_minutes: DEFAULT_IDLE_STOP_MINUTES,
+    restart_to_free_memory: false,
   };
 }
 

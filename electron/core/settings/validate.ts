@@ -192,6 +192,7 @@ const CHECKS: Record<(typeof SETTINGS_FILE_KEYS)[number], Check> = {
     integerIn(v, 0, MAX_IDLE_STOP_MINUTES)
       ? null
       : `must be a whole number of minutes between 0 (never) and ${MAX_IDLE_STOP_MINUTES}, got ${JSON.stringify(v)}`,
+  restart_to_free_memory: boolean,
 };
 
 /** Whether a valid value fits this machine. A misfit is a problem, never a reason to drop the file. */

@@ -140,6 +140,31 @@ export class Supervisor {
     return ok(this.status());
   }
 
+  /**
+   * A graceful restart that keeps docker.sock open: the VM shuts down (never saved, so a footprint
+   * the hypervisor cannot shrink is gone) and boots again; clients arriving meanwhile wait, as the
+   * state passes through `sleeping`. For `restart_to_free_memory`. A no-op unless running.
+   */
+  async recycle(): Promise<Result<VmStatus>> {
+    const down = await this.exclusive(() => this.runRecycleStop());
+    return down.ok && this.state === 'sleeping' ? this.start() : down;
+  }
+
+  private async runRecycleStop(): Promise<Result<VmStatus>> {
+    if (this.state !== 'running' || this.boot === null) return ok(this.status());
+    this.setState('stopping');
+    try {
+      await this.teardown(this.boot, TIMEOUTS.stop);
+    } catch (e) {
+      const se = toStepError('stop', e, 'driver-failed');
+      this.setState('error', { step: 'stop', message: se.message, lastConsoleLines: [] });
+      return { ok: false, error: se.toDto() };
+    }
+    this.sleepInfo = { since: new Date().toISOString(), suspended: false, savedStateBytes: null };
+    this.setState('sleeping');
+    return ok(this.status());
+  }
+
   onState(listener: (s: VmStatus) => void): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);

@@ -25,6 +25,7 @@ export const SETTING_LABELS: Record<SettingsKey, string> = {
   xhyve_binary: 'xhyve binary',
   vfkit_binary: 'vfkit binary',
   idle_stop_minutes: 'Sleep when idle',
+  restart_to_free_memory: 'Restart to free memory',
 };
 
 /** Settings typed as text and sent as numbers. */

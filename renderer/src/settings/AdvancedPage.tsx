@@ -8,9 +8,10 @@ import { useAppStore } from '../store/app-store.js';
 import { CheckboxField, Field, describedBy, useSetting } from './Field.js';
 import { TextSetting } from './TextSetting.js';
 
-/** Sleeping when idle, and what waking means. */
+/** Sleeping when idle, what waking means, and the opt-in restart that frees held memory. */
 function SleepSection() {
   const machine = machineName(useAppStore((s) => s.host)).replace(/^This/, 'this');
+  const restart = useSetting('restart_to_free_memory');
   return (
     <section className="settings-section" aria-labelledby="section-sleep">
       <h2 id="section-sleep">When Idle</h2>
@@ -21,7 +22,14 @@ function SleepSection() {
         numeric
         hint={`With no running container, Docker client or SSH session for this long, the VM sleeps: it is saved to disk and gives its CPU and memory back to ${machine}. The next Docker command wakes it where it left off, in seconds.`}
       />
-      {/* The opt-in for restarting a VM whose memory cannot be returned to the host goes here. */}
+      <CheckboxField
+        id="setting-restart_to_free_memory"
+        label="Restart the idle VM to free memory"
+        checked={restart.value === true}
+        error={restart.error}
+        hint={`xhyve and vfkit never give freed memory back to ${machine}; with this on, an idle VM holding far more than after it booted (1.5× and 512 MiB more) restarts.`}
+        onChange={(on) => restart.set(on)}
+      />
     </section>
   );
 }

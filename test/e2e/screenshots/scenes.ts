@@ -65,6 +65,7 @@ const base: Scene = {
     xhyve_binary: '',
     vfkit_binary: '',
     idle_stop_minutes: 10,
+    restart_to_free_memory: false,
   },
   app: {
     prefs: { launchAtLogin: true, terminal: 'auto', quitAction: 'ask' },

@@ -95,11 +95,11 @@ describe('virtiofsd', () => {
       files.includes(f);
 
   it('prefers the C virtiofsd of qemu-system-common, then the Rust one; 9p without either', () => {
-    expect(findVirtiofsd({}, 'linux', has('/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd')).path).toBe(
+    expect(findVirtiofsd({}, 'linux', has('/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd'), 0).path).toBe(
       '/usr/lib/qemu/virtiofsd',
     );
-    expect(findVirtiofsd({}, 'linux', has('/usr/libexec/virtiofsd')).path).toBe('/usr/libexec/virtiofsd');
-    const none = findVirtiofsd({}, 'linux', has());
+    expect(findVirtiofsd({}, 'linux', has('/usr/libexec/virtiofsd'), 0).path).toBe('/usr/libexec/virtiofsd');
+    const none = findVirtiofsd({}, 'linux', has(), 0);
     expect(none.path).toBeNull();
     expect(none.reason).toMatch(/virtiofsd not found .*using 9p: install qemu-system-common/);
     expect(
@@ -108,6 +108,33 @@ describe('virtiofsd', () => {
     expect(findVirtiofsd({}, 'darwin', has('/usr/lib/qemu/virtiofsd'))).toEqual({
       path: null,
       reason: 'virtiofs needs a Linux host; using 9p',
+    });
+  });
+
+  it('leaves the root-only C virtiofsd out for a normal user: 9p, or another virtiofsd with its limit', () => {
+    const c = has('/usr/lib/qemu/virtiofsd');
+    expect(findVirtiofsd({}, 'linux', c, 0)).toEqual({
+      path: '/usr/lib/qemu/virtiofsd',
+      reason: 'virtiofsd at /usr/lib/qemu/virtiofsd',
+    });
+    expect(findVirtiofsd({}, 'linux', c, 1000)).toEqual({
+      path: null,
+      reason:
+        '/usr/lib/qemu/virtiofsd (qemu-system-common) runs only as root: it keeps its lock in /var/run/virtiofsd; using 9p',
+    });
+    const limit =
+      'run as a normal user, it lets only root in a container create files and folders in the share (other users get "Invalid argument"); DLITE_VIRTIOFSD=off uses 9p, where your own uid can too';
+    expect(
+      findVirtiofsd({}, 'linux', has('/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd'), 1000),
+    ).toEqual({
+      path: '/usr/libexec/virtiofsd',
+      reason: 'virtiofsd at /usr/libexec/virtiofsd',
+      limit,
+    });
+    expect(findVirtiofsd({ DLITE_VIRTIOFSD: '/opt/vfsd' }, 'linux', has('/opt/vfsd'), 1000)).toEqual({
+      path: '/opt/vfsd',
+      reason: 'DLITE_VIRTIOFSD=/opt/vfsd',
+      limit,
     });
   });
 

@@ -29,6 +29,17 @@ describe('doctor lines for idle cost, memory and the share', () => {
     ]);
   });
 
+  it('QEMU with an unprivileged virtiofsd warns what the share cannot do', () => {
+    const [share] = describeCapabilities({ name: 'qemu', features: qemu }, 'virtiofsd at /v', {
+      shareLimit: 'only root creates files',
+    });
+    expect(share).toEqual({
+      name: 'shared folder',
+      level: 'warn',
+      detail: 'virtiofs (virtiofsd at /v): only root creates files',
+    });
+  });
+
   it('QEMU without virtiofsd says why the share is 9p', () => {
     const [share] = describeCapabilities(
       { name: 'qemu', features: { ...qemu, shareType: '9p' } },
@@ -60,13 +71,29 @@ describe('doctor lines for idle cost, memory and the share', () => {
     expect(lines[1]).toEqual({
       name: 'memory return',
       level: 'warn',
-      detail: `none: ${why}; the VM's footprint only shrinks when it restarts (it sleeps when idle)`,
+      detail: `none: ${why}; the VM's footprint only shrinks when it restarts or sleeps; dlite config set restart_to_free_memory true restarts it when nothing runs and it holds far more than when idle`,
     });
     expect(lines[2]).toEqual({
       name: 'idle suspend',
       level: 'warn',
       detail: `${name} cannot save a VM: an idle stop shuts it down and the wake boots it`,
     });
+  });
+});
+
+describe('doctor with restart_to_free_memory on', () => {
+  it('says when the VM is restarted instead of offering the setting', () => {
+    const vfkit = {
+      name: 'vfkit' as const,
+      features: { ...qemu, memoryReturn: 'none' as const, suspend: false },
+    };
+    expect(describeCapabilities(vfkit, null, { restartToFreeMemory: true })[1]?.detail).toBe(
+      "none: vfkit's balloon does not return freed pages to macOS; the VM's footprint only shrinks when it restarts or sleeps; restart_to_free_memory restarts it when nothing runs and it holds 1.5× and 512 MiB more than its idle level",
+    );
+    // QEMU returns memory itself: the setting changes nothing there.
+    expect(
+      describeCapabilities({ name: 'qemu', features: qemu }, null, { restartToFreeMemory: true })[1]?.level,
+    ).toBe('ok');
   });
 });
 

@@ -20,6 +20,7 @@ describe('classifyChanges', () => {
     ['os_channel_url', 'http://127.0.0.1:8080/index.json'],
     ['os_version', '0.2.0'],
     ['privileged_changes', 'never'],
+    ['restart_to_free_memory', true],
   ];
   const restart: [SettingsKey, unknown][] = [
     ['cpu_count', 1],

@@ -35,6 +35,7 @@ export function validSettings(share: string, overrides: Partial<Settings> = {}):
     xhyve_binary: '',
     vfkit_binary: '',
     idle_stop_minutes: 10,
+    restart_to_free_memory: false,
     ...overrides,
   };
 }

@@ -88,7 +88,7 @@ describe('settings migrations', () => {
     expect(raw).toEqual({ ...v1, use_docker_context: false });
   });
 
-  it('v2 → v3: adds the OS update, host-integration and idle keys (project channel, latest, symlink off, ask before system changes, sleep after 10 min) and changes nothing else', () => {
+  it('v2 → v3: adds the OS update, host-integration and idle keys (project channel, latest, symlink off, ask before system changes, sleep after 10 min, no restart to free memory) and changes nothing else', () => {
     const v2: Record<string, unknown> = {
       ...original(),
       schema_version: 2,
@@ -112,6 +112,7 @@ describe('settings migrations', () => {
       xhyve_binary: '',
       vfkit_binary: '',
       idle_stop_minutes: 10,
+      restart_to_free_memory: false,
     });
     const kept = {
       ...v2,
@@ -122,6 +123,7 @@ describe('settings migrations', () => {
       xhyve_binary: '/opt/xhyve',
       vfkit_binary: '',
       idle_stop_minutes: 0,
+      restart_to_free_memory: true,
     };
     const again = structuredClone(kept);
     MIGRATIONS[2]!(again);

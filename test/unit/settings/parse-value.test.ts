@@ -26,6 +26,7 @@ describe('parseSettingValue', () => {
     ['docker_tcp', 'No', false],
     ['auto_restart', 'yes', true],
     ['auto_restart', '0', false],
+    ['restart_to_free_memory', 'on', true],
     ['use_docker_context', '1', true],
     ['use_docker_context', 'off', false],
     ['hostname', 'dev.docker', 'dev.docker'],

@@ -53,6 +53,7 @@ const accepted: Row[] = [
   ['docker_args', ['--default-ulimit', 'nofile=1024:2048', '--features=containerd-snapshotter=true']],
   ['docker_tcp', true],
   ['auto_restart', true],
+  ['restart_to_free_memory', true],
   ['use_docker_context', true],
   ['os_channel_url', 'https://releases.example.com/dlite/index.json'],
   ['os_channel_url', 'http://127.0.0.1:8080/index.json'],
@@ -178,6 +179,8 @@ const rejected: [field: keyof Settings, value: unknown, message: RegExp][] = [
     /^idle_stop_minutes: must be a whole number of minutes between 0 \(never\) and 1440, got 2.5$/,
   ],
   ['idle_stop_minutes', '10', /^idle_stop_minutes: must be a whole number/],
+  ['restart_to_free_memory', 'true', /^restart_to_free_memory: must be true or false$/],
+  ['restart_to_free_memory', null, /^restart_to_free_memory: must be true or false$/],
 ];
 
 describe('validateSettings', () => {

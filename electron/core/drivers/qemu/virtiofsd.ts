@@ -20,9 +20,33 @@ import { DriverError } from '../driver.js';
  */
 export const VIRTIOFSD_CANDIDATES = ['/usr/lib/qemu/virtiofsd', '/usr/libexec/virtiofsd'] as const;
 
-/** Which virtiofsd serves the share, or why the share falls back to 9p. */
+/**
+ * Which virtiofsd serves the share, or why the share falls back to 9p; `limit`: what the share
+ * cannot do as it runs (see {@link UNPRIVILEGED_SHARE_LIMIT}).
+ */
 export type VirtiofsdLookup =
-  { readonly path: string; readonly reason: string } | { readonly path: null; readonly reason: string };
+  | { readonly path: string; readonly reason: string; readonly limit?: string }
+  | { readonly path: null; readonly reason: string };
+
+/** The C virtiofsd of `qemu-system-common` (QEMU ≤ 7.2). */
+const C_VIRTIOFSD = VIRTIOFSD_CANDIDATES[0];
+
+/**
+ * Why the C virtiofsd is not used by a normal user: it keeps a lock file in `/var/run/virtiofsd/`
+ * (its build's local state directory, not configurable), which only root can write, so it exits at
+ * once ("Could not create '/var/run/virtiofsd/….pid': Permission denied").
+ */
+export const C_VIRTIOFSD_NEEDS_ROOT = `${C_VIRTIOFSD} (qemu-system-common) runs only as root: it keeps its lock in /var/run/virtiofsd; using 9p`;
+
+/**
+ * What a share served by an unprivileged virtiofsd (another build, named by `DLITE_VIRTIOFSD` or the
+ * Rust one at /usr/libexec/virtiofsd) cannot do. virtiofsd creates each file as the guest user who
+ * asks (`setresuid` to the request's uid), and a normal user can map only itself into its user
+ * namespace, as root: containers running as root create files owned by the host user, any other
+ * uid gets EINVAL, and inside the VM the host user's files show as root's.
+ */
+export const UNPRIVILEGED_SHARE_LIMIT =
+  'run as a normal user, it lets only root in a container create files and folders in the share (other users get "Invalid argument"); DLITE_VIRTIOFSD=off uses 9p, where your own uid can too';
 
 function executable(file: string): boolean {
   try {
@@ -36,24 +60,30 @@ function executable(file: string): boolean {
 /**
  * Finds virtiofsd (synchronous: the driver's features are data, fixed when it is built).
  * `DLITE_VIRTIOFSD=<path>` names one; `DLITE_VIRTIOFSD=off` forces 9p. Only Linux hosts run it
- * (QEMU on macOS has no vhost-user).
+ * (QEMU on macOS has no vhost-user). A daemon that is not root (`uid`) skips the C virtiofsd
+ * ({@link C_VIRTIOFSD_NEEDS_ROOT}); another one then runs with {@link UNPRIVILEGED_SHARE_LIMIT}.
  */
 export function findVirtiofsd(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
   isExecutable: (file: string) => boolean = executable,
+  uid: number = process.getuid?.() ?? 0,
 ): VirtiofsdLookup {
   if (platform !== 'linux') return { path: null, reason: 'virtiofs needs a Linux host; using 9p' };
   const override = env['DLITE_VIRTIOFSD'];
   if (override === 'off') return { path: null, reason: 'DLITE_VIRTIOFSD=off; using 9p' };
+  const limited = (found: { path: string; reason: string }): VirtiofsdLookup =>
+    uid === 0 ? found : { ...found, limit: UNPRIVILEGED_SHARE_LIMIT };
   if (override) {
     return isExecutable(override)
-      ? { path: path.resolve(override), reason: `DLITE_VIRTIOFSD=${override}` }
+      ? limited({ path: path.resolve(override), reason: `DLITE_VIRTIOFSD=${override}` })
       : { path: null, reason: `DLITE_VIRTIOFSD=${override} is not an executable file; using 9p` };
   }
-  const found = VIRTIOFSD_CANDIDATES.find(isExecutable);
-  return found
-    ? { path: found, reason: `virtiofsd at ${found}` }
+  const usable = VIRTIOFSD_CANDIDATES.filter((f) => isExecutable(f));
+  const found = usable.find((f) => uid === 0 || f !== C_VIRTIOFSD);
+  if (found) return limited({ path: found, reason: `virtiofsd at ${found}` });
+  return usable.includes(C_VIRTIOFSD)
+    ? { path: null, reason: C_VIRTIOFSD_NEEDS_ROOT }
     : {
         path: null,
         reason: `virtiofsd not found (${VIRTIOFSD_CANDIDATES.join(', ')}); using 9p: install qemu-system-common (Debian) for the faster share`,

@@ -185,6 +185,11 @@ export abstract class ProcessDriver implements HypervisorDriver {
     return { host: lease.ip, port };
   }
 
+  /** The hypervisor process while it runs (for the host's resource figures). */
+  processIds(): readonly number[] {
+    return this.vm && !this.vm.isGone ? [this.vm.pid] : [];
+  }
+
   /** Graceful power-off, then force after `timeoutMs`; adopts a VM left by an earlier run first. */
   stop(opts: { timeoutMs: number }): Promise<ExitInfo | null> {
     this.stopping ??= this.doStop(opts.timeoutMs).finally(() => {
