@@ -4,6 +4,9 @@ import { createFileLogger } from '../../core/log/logger.js';
 import { unwrap, using, type CliContext } from '../context.js';
 import type { ParsedCommand } from '../parse.js';
 
+/** How long an ended daemon lets its last writes finish before it exits regardless, ms. */
+const EXIT_GRACE_MS = 2_000;
+
 /** `DLITE_IDLE_EXIT_SECONDS`, in ms, when set to a whole number. */
 function idleExitMs(env: NodeJS.ProcessEnv): number | undefined {
   const text = env['DLITE_IDLE_EXIT_SECONDS'];
@@ -38,6 +41,8 @@ async function runForeground(cmd: ParsedCommand, ctx: CliContext): Promise<numbe
   });
   const why = await Promise.race([host.ended, signalled]);
   if (why === 'signal') await host.close({ stopVm: true });
+  // The home is let go of: a timer some part left behind must not keep the process alive.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   return 0;
 }
 

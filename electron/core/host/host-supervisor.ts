@@ -20,6 +20,17 @@ export const IDLE_EXIT_MS = 5 * 60_000;
 
 /** How often the daemon checks that it is still needed and that its home still exists, ms. */
 const HOME_CHECK_MS = 10_000;
+/** The longest a shutdown waits for the VM to stop (a graceful stop has its own, shorter limits), ms. */
+const DISPOSE_DEADLINE_MS = 120_000;
+
+/** `work`, or a rejection once `ms` have passed without it settling. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`gave up after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 export interface HostSupervisorOptions {
   /** Environment for drivers, the OS image lookup and `DLITE_DOCKER_TRANSPORT` (default `process.env`). */
@@ -94,10 +105,21 @@ export async function hostSupervisor(
           : `shutting down${stopVm ? ' (stopping the VM)' : ''}`,
       );
       idle.stop();
-      await supervisor.dispose({ stopVm });
-      await gate.setMode('closed');
-      await server.close();
-      await lock.release();
+      // Every step runs, whatever the one before did: a daemon that cannot stop its VM (a start
+      // that never settles, a home deleted under it) still lets go of its sockets and its lock.
+      const steps: [string, () => Promise<unknown>][] = [
+        ['stopping the VM', () => withDeadline(supervisor.dispose({ stopVm }), DISPOSE_DEADLINE_MS)],
+        ['closing docker.sock', () => gate.setMode('closed')],
+        ['closing the control socket', () => server.close()],
+        ['releasing the home', () => lock.release()],
+      ];
+      for (const [what, step] of steps) {
+        try {
+          await step();
+        } catch (e) {
+          logger.warn(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
       resolveEnded(why);
     })();
     return closing;
