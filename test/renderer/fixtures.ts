@@ -1,29 +1,7 @@
 import type { HostInfo, Settings } from '../../electron/shared/types.js';
+import { settingsFixture } from '../fixtures/settings.js';
 
-export const SETTINGS: Settings = {
-  schema_version: 3,
-  uuid: '3f2c6f8e-1b7d-4c55-9a0e-7d1f2b3c4d5e',
-  cpu_count: 2,
-  memory: 2,
-  hostname: 'local.docker',
-  share: '/Users',
-  disk_size: 20,
-  hypervisor: 'auto',
-  registry_mirrors: [],
-  docker_args: [],
-  docker_tcp: false,
-  dns: [],
-  auto_restart: false,
-  use_docker_context: false,
-  os_channel_url: 'https://github.com/dlite-app/dlite/releases/latest/download/index.json',
-  os_version: 'latest',
-  docker_socket_link: false,
-  privileged_changes: 'ask',
-  xhyve_binary: '',
-  vfkit_binary: '',
-  idle_stop_minutes: 10,
-  restart_to_free_memory: false,
-};
+export const SETTINGS: Settings = settingsFixture();
 
 export const HOST: HostInfo = {
   platform: 'darwin',

@@ -1,4 +1,5 @@
 import type { ResourceFigures } from '../../../electron/shared/types.js';
+import { settingsFixture } from '../../fixtures/settings.js';
 import type { Scene } from '../helpers/scripted-api.js';
 
 const base: Scene = {
@@ -43,30 +44,12 @@ const base: Scene = {
     home: '/Users/me/.dlite',
     logDir: '/Users/me/.dlite/log',
   },
-  settings: {
-    schema_version: 3,
-    uuid: '3f2c6f8e-1b7d-4c55-9a0e-7d1f2b3c4d5e',
-    cpu_count: 2,
+  settings: settingsFixture({
     memory: 4,
-    hostname: 'local.docker',
-    share: '/Users',
     disk_size: 60,
-    hypervisor: 'auto',
     registry_mirrors: ['https://mirror.gcr.io', 'https://registry.example.com'],
-    docker_args: [],
-    docker_tcp: false,
-    dns: [],
-    auto_restart: false,
     use_docker_context: true,
-    os_channel_url: 'https://github.com/dlite-app/dlite/releases/latest/download/index.json',
-    os_version: 'latest',
-    docker_socket_link: false,
-    privileged_changes: 'ask',
-    xhyve_binary: '',
-    vfkit_binary: '',
-    idle_stop_minutes: 10,
-    restart_to_free_memory: false,
-  },
+  }),
   app: {
     prefs: { launchAtLogin: true, terminal: 'auto', quitAction: 'ask' },
     version: '0.1.0',

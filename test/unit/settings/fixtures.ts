@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import type { HostFacts, ValidationContext } from '../../../electron/core/settings/index.js';
 import type { Settings } from '../../../electron/shared/types.js';
+import { settingsFixture } from '../../fixtures/settings.js';
 
 /** A 2-core, 8 GiB Mac; `share` directories are checked on the real file system. */
 export const MAC: HostFacts = { platform: 'darwin', homedir: '/Users/me', cpus: 2, memoryGiB: 8 };
@@ -13,31 +14,7 @@ export const ORIGINAL_FILE =
   '{"uuid":"9A1C7B2E-5F0D-4C3B-8E6A-1D2F3A4B5C6D","cpu_count":1,"memory":2,"hostname":"local.docker","share":"/Users"}';
 
 export function validSettings(share: string, overrides: Partial<Settings> = {}): Settings {
-  return {
-    uuid: '3f2c6f8e-1b7d-4c55-9a0e-7d1f2b3c4d5e',
-    cpu_count: 2,
-    memory: 2,
-    hostname: 'local.docker',
-    share,
-    schema_version: 3,
-    disk_size: 20,
-    hypervisor: 'auto',
-    registry_mirrors: [],
-    docker_args: [],
-    docker_tcp: false,
-    dns: [],
-    auto_restart: false,
-    use_docker_context: false,
-    os_channel_url: 'https://github.com/dlite-app/dlite/releases/latest/download/index.json',
-    os_version: 'latest',
-    docker_socket_link: false,
-    privileged_changes: 'ask',
-    xhyve_binary: '',
-    vfkit_binary: '',
-    idle_stop_minutes: 10,
-    restart_to_free_memory: false,
-    ...overrides,
-  };
+  return settingsFixture({ share, ...overrides });
 }
 
 export function context(overrides: Partial<ValidationContext> = {}): ValidationContext {
