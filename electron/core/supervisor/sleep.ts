@@ -55,6 +55,7 @@ export async function readyForSleep(boot: Boot, link: GuestLink, logger: Logger)
  */
 export async function endForSleep(boot: Boot, link: GuestLink, logger: Logger): Promise<SleepInfo> {
   boot.expectingExit = true;
+  boot.health?.stop();
   try {
     await link.close().catch((e: unknown) => logger.warn(`closing the guest link: ${String(e)}`));
     return await saveOrShutdown(boot, logger);

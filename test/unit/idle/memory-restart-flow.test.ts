@@ -71,7 +71,7 @@ interface World {
 
 const worlds: World[] = [];
 
-async function world(restart: boolean): Promise<World> {
+async function world(restart: boolean, guest: GuestLink = idleGuest): Promise<World> {
   const h = await fakeHome('dlmr-', 'hvc0', () => ({
     type: 'virtiofs',
     source: 'dlite-share',
@@ -110,7 +110,8 @@ async function world(restart: boolean): Promise<World> {
       }),
     prepare: () => Promise.resolve(h.cfg),
     lockDisk: () => acquireDiskLock(h.paths.diskLock, h.paths.disk),
-    connectGuest: () => idleGuest,
+    connectGuest: () => guest,
+    engineHealth: { intervalMs: 50, pingTimeoutMs: 1_000, unresponsiveAfterMs: 60_000 },
     consoleTail: () => Promise.resolve([]),
     orphanPid: () => Promise.resolve(null),
   };
@@ -178,5 +179,30 @@ describe('restart_to_free_memory (real supervisor, scripted vfkit)', () => {
     w.sampler.rssMiB = 1500;
     await new Promise((r) => setTimeout(r, 1_500));
     expect(w.states).toEqual(['starting', 'running']);
+  });
+});
+
+describe('a VM put to sleep', () => {
+  it('stops checking the engine: no /_ping after the sleep, so nothing keeps the daemon busy or alive', async () => {
+    let pings = 0;
+    const w = await world(false, {
+      ...idleGuest,
+      pingEngine: () => {
+        pings += 1;
+        return Promise.resolve(true);
+      },
+      // The guest's suspend helper agrees to sleep.
+      run: (argv) =>
+        argv.includes('prepare')
+          ? Promise.resolve({ stdout: 'ready\n', exitCode: 0 })
+          : idleGuest.run(argv, 1_000),
+    });
+    expect((await w.supervisor.start()).ok).toBe(true);
+    await waitFor('engine pings', () => (pings >= 2 ? true : undefined), 5_000);
+    expect((await w.supervisor.sleep()).ok).toBe(true);
+    expect(w.supervisor.status().state).toBe('sleeping');
+    const after = pings;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(pings).toBe(after);
   });
 });
