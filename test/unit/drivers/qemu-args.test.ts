@@ -44,7 +44,7 @@ describe('buildQemuArgs', () => {
     const mac = macFromUuid(cfg.uuid);
     expect(buildQemuArgs(cfg, opts)).toEqual([
       ...['-name', 'dlite', '-uuid', cfg.uuid],
-      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=64', '-cpu', 'max'],
+      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=single,tb-size=64', '-cpu', 'max'],
       ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],
       ...['-smp', '2,sockets=1,cores=2,threads=1', '-m', '2048'],
       ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],

@@ -94,12 +94,17 @@ function machineArgs(cfg: VmConfig, opts: QemuArgsOptions): string[] {
     return ['-machine', 'virt', '-accel', 'tcg,thread=multi,tb-size=512', '-cpu', 'max,pauth-impdef=on'];
   }
   if (!hw) {
-    // Lima's TCG settings (multi-threaded TCG, a bounded translation cache, no S3/S4 sleep states),
-    // with a 64 MiB cache: the boot fills whatever it gets, and it stays resident. Measured here
-    // (start → docker ps, QEMU's anonymous RSS after 60 s idle): 128 MiB → 17.7 s, 195 MiB;
-    // 64 MiB → 18.8 s, 110 MiB; 32 MiB → 45.4 s (the cache thrashes). Earlier: 512 MiB → 1,128 MiB RSS.
+    // One TCG thread for all vCPUs: under multi-threaded TCG an x86 kernel that live-patches its
+    // code (static keys, the int3 protocol) sometimes runs the half-patched bytes on another vCPU
+    // and dies of `Oops: int3` (2 of ~45 boots in one test run). Measured here: start → docker ready
+    // 16.5 s multi-threaded, 24.6 s single; two parallel hashes in the guest 3.2 s vs 5.5 s. A VM that
+    // does not crash comes first; hvf and kvm are unaffected.
+    // A bounded translation cache, no S3/S4 sleep states (as Lima), with a 64 MiB cache: the boot
+    // fills whatever it gets, and it stays resident. Measured here (start → docker ps, QEMU's
+    // anonymous RSS after 60 s idle): 128 MiB → 17.7 s, 195 MiB; 64 MiB → 18.8 s, 110 MiB;
+    // 32 MiB → 45.4 s (the cache thrashes). Earlier: 512 MiB → 1,128 MiB RSS.
     return [
-      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=multi,tb-size=64', '-cpu', 'max'],
+      ...['-machine', 'q35,vmport=off', '-accel', 'tcg,thread=single,tb-size=64', '-cpu', 'max'],
       ...['-global', 'ICH9-LPC.disable_s3=1', '-global', 'ICH9-LPC.disable_s4=1'],
     ];
   }
