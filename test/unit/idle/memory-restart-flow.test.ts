@@ -2,16 +2,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { VfkitDriver } from '../../../electron/core/drivers/vfkit/vfkit-driver.js';
 import { IdleController } from '../../../electron/core/idle/idle-controller.js';
 import { createFileLogger } from '../../../electron/core/log/logger.js';
 import { ResourceSampler } from '../../../electron/core/resources/figures.js';
-import { classifyChanges } from '../../../electron/core/settings/diff.js';
-import type { GuestLink, SupervisorDeps } from '../../../electron/core/supervisor/ports.js';
+import type { GuestLink } from '../../../electron/core/supervisor/ports.js';
 import { Supervisor } from '../../../electron/core/supervisor/supervisor.js';
-import { acquireDiskLock } from '../../../electron/core/vm/lock.js';
-import type { ResourceFigures, Settings, VmState } from '../../../electron/shared/types.js';
+import type { ResourceFigures, VmState } from '../../../electron/shared/types.js';
 import { fakeBinary, fakeHome, type FakeHome } from '../../conformance/fake-home.js';
+import { scriptedVfkitDeps, STUB_GUEST } from '../../conformance/scripted-vfkit-deps.js';
 import { waitFor } from '../../vm/helpers/cli.js';
 import { validSettings } from '../settings/fixtures.js';
 
@@ -42,22 +40,14 @@ class ScriptedSampler extends ResourceSampler {
   }
 }
 
+/** No container runs; the guest's figures are fixed. */
 const idleGuest: GuestLink = {
-  waitSsh: () => Promise.resolve(),
-  forwardDocker: () => Promise.resolve(),
-  waitDocker: () => Promise.resolve(),
-  configure: () => Promise.resolve(),
-  applyLive: () => Promise.resolve(),
-  syncClock: () => Promise.resolve(),
-  transport: () => 'vsock',
-  pingEngine: () => Promise.resolve(true),
+  ...STUB_GUEST,
   run: () =>
     Promise.resolve({
       stdout: 'mem_total_kib 1000000\nmem_available_kib 900000\npty_sessions 0\n',
       exitCode: 0,
     }),
-  runningContainers: () => Promise.resolve(0),
-  close: () => Promise.resolve(),
 };
 
 interface World {
@@ -66,7 +56,6 @@ interface World {
   readonly idle: IdleController;
   readonly sampler: ScriptedSampler;
   readonly states: VmState[];
-  settings: Settings;
 }
 
 const worlds: World[] = [];
@@ -78,43 +67,17 @@ async function world(restart: boolean, guest: GuestLink = idleGuest): Promise<Wo
     mountPoint: '/Users',
   }));
   const logger = createFileLogger(h.paths.dliteLog);
-  let settings = validSettings(h.cfg.share!.hostPath, {
-    uuid: h.cfg.uuid,
-    hypervisor: 'vfkit',
-    idle_stop_minutes: 0,
-    restart_to_free_memory: restart,
-  });
-  const deps: SupervisorDeps = {
-    paths: h.paths,
-    logger,
-    loadSettings: () => Promise.resolve({ settings, problems: [] }),
-    readSettings: () => Promise.resolve(settings),
-    settingsProblems: () => Promise.resolve([]),
-    updateSettings: (patch) => {
-      const before = settings;
-      settings = { ...settings, ...(patch as Partial<Settings>) };
-      return Promise.resolve({ settings, changes: classifyChanges(before, settings) });
-    },
-    createDriver: () =>
-      new VfkitDriver(h.paths, {
-        platform: 'darwin',
-        hostArch: 'x64',
-        osRelease: '23.4.0',
-        binary: vfkit,
-        leaseFile: h.leaseFile,
-        leaseTimeoutMs: 10_000,
-        leasePollMs: 100,
-        sshPort: h.sshPort,
-        uuid: h.cfg.uuid,
-        env: h.env,
-      }),
-    prepare: () => Promise.resolve(h.cfg),
-    lockDisk: () => acquireDiskLock(h.paths.diskLock, h.paths.disk),
-    connectGuest: () => guest,
-    engineHealth: { intervalMs: 50, pingTimeoutMs: 1_000, unresponsiveAfterMs: 60_000 },
-    consoleTail: () => Promise.resolve([]),
-    orphanPid: () => Promise.resolve(null),
+  const box = {
+    settings: validSettings(h.cfg.share!.hostPath, {
+      uuid: h.cfg.uuid,
+      hypervisor: 'vfkit',
+      idle_stop_minutes: 0,
+      restart_to_free_memory: restart,
+    }),
   };
+  const deps = scriptedVfkitDeps(h, vfkit, box, logger, guest, {
+    engineHealth: { intervalMs: 50, pingTimeoutMs: 1_000, unresponsiveAfterMs: 60_000 },
+  });
   const supervisor = new Supervisor(deps);
   const sampler = new ScriptedSampler(h.paths.disk);
   const states: VmState[] = [];
@@ -129,7 +92,7 @@ async function world(restart: boolean, guest: GuestLink = idleGuest): Promise<Wo
     guestMs: 60_000,
     memoryQuietMs: 300,
   });
-  const w: World = { h, supervisor, idle, sampler, states, settings };
+  const w: World = { h, supervisor, idle, sampler, states };
   worlds.push(w);
   return w;
 }

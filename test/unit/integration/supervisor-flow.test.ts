@@ -4,23 +4,21 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { formatStatus } from '../../../electron/cli/status-text.js';
-import { VfkitDriver } from '../../../electron/core/drivers/vfkit/vfkit-driver.js';
 import { DEFAULT_VMNET_SUBNET } from '../../../electron/core/drivers/vmnet/subnet.js';
 import { createHostIntegration } from '../../../electron/core/integration/create-host-integration.js';
 import { PrivilegedQuestions } from '../../../electron/core/integration/questions.js';
 import type { PrivilegedRunner } from '../../../electron/core/integration/runner.js';
 import { createFileLogger } from '../../../electron/core/log/logger.js';
-import { classifyChanges } from '../../../electron/core/settings/diff.js';
 import {
   runHelper,
   type HelperCall,
   type HelperReportLine,
 } from '../../../electron/core/privileged/helper.js';
-import type { GuestLink, SupervisorDeps } from '../../../electron/core/supervisor/ports.js';
+import type { SupervisorDeps } from '../../../electron/core/supervisor/ports.js';
 import { Supervisor } from '../../../electron/core/supervisor/supervisor.js';
-import { acquireDiskLock } from '../../../electron/core/vm/lock.js';
 import type { PrivilegedAnswer, Settings } from '../../../electron/shared/types.js';
 import { fakeBinary, fakeHome, type FakeHome } from '../../conformance/fake-home.js';
+import { scriptedVfkitDeps, STUB_GUEST } from '../../conformance/scripted-vfkit-deps.js';
 import { validSettings } from '../settings/fixtures.js';
 
 /*
@@ -62,20 +60,6 @@ class FakeElevation implements PrivilegedRunner {
     return lines;
   }
 }
-
-const stubGuest: GuestLink = {
-  waitSsh: () => Promise.resolve(),
-  forwardDocker: () => Promise.resolve(),
-  waitDocker: () => Promise.resolve(),
-  configure: () => Promise.resolve(),
-  applyLive: () => Promise.resolve(),
-  syncClock: () => Promise.resolve(),
-  transport: () => 'vsock',
-  pingEngine: () => Promise.resolve(true),
-  run: () => Promise.resolve({ stdout: '', exitCode: 0 }),
-  runningContainers: () => Promise.resolve(0),
-  close: () => Promise.resolve(),
-};
 
 interface World {
   readonly h: FakeHome;
@@ -120,35 +104,7 @@ async function world(o: { answer: PrivilegedAnswer; silent?: boolean; link?: boo
     }),
     supervisor: undefined as unknown as Supervisor,
   };
-  const deps: SupervisorDeps = {
-    paths: h.paths,
-    logger,
-    loadSettings: () => Promise.resolve({ settings: w.settings, problems: [] }),
-    readSettings: () => Promise.resolve(w.settings),
-    settingsProblems: () => Promise.resolve([]),
-    updateSettings: (patch) => {
-      const before = w.settings;
-      w.settings = { ...w.settings, ...(patch as Partial<Settings>) };
-      return Promise.resolve({ settings: w.settings, changes: classifyChanges(before, w.settings) });
-    },
-    createDriver: () =>
-      new VfkitDriver(h.paths, {
-        platform: 'darwin',
-        hostArch: 'x64',
-        osRelease: '23.4.0',
-        binary: vfkit,
-        leaseFile: h.leaseFile,
-        leaseTimeoutMs: 10_000,
-        leasePollMs: 100,
-        sshPort: h.sshPort,
-        uuid: h.cfg.uuid,
-        env: h.env,
-      }),
-    prepare: () => Promise.resolve(h.cfg),
-    lockDisk: () => acquireDiskLock(h.paths.diskLock, h.paths.disk),
-    connectGuest: () => stubGuest,
-    consoleTail: () => Promise.resolve([]),
-    orphanPid: () => Promise.resolve(null),
+  const deps: SupervisorDeps = scriptedVfkitDeps(h, vfkit, w, logger, STUB_GUEST, {
     hostIntegration: createHostIntegration({
       paths: h.paths,
       logger,
@@ -161,7 +117,7 @@ async function world(o: { answer: PrivilegedAnswer; silent?: boolean; link?: boo
         await deps.updateSettings(patch);
       },
     }),
-  };
+  });
   w.supervisor = new Supervisor(deps);
   worlds.push(w);
   return w;
