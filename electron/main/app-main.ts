@@ -11,7 +11,8 @@ import type { PrefsStore } from './prefs/prefs-store.js';
 import { PrefsService } from './prefs/prefs-service.js';
 import { QUIT_DIALOG, runQuitFlow } from './quit-flow.js';
 import { openTerminal, type TerminalDeps } from './terminal/open-terminal.js';
-import { shellQuote, type DliteCommand } from './terminal/terminal-command.js';
+import { quoteArg } from '../core/process/command-format.js';
+import type { DliteCommand } from './terminal/terminal-command.js';
 import { TrayController } from './tray/tray-controller.js';
 import type { TrayAction } from './tray/tray-menu.js';
 import { WindowManager } from './windows/window-manager.js';
@@ -138,7 +139,7 @@ export async function startApp(e: ElectronPort, cfg: AppConfig): Promise<Running
         return done(await api.openTerminal());
       case 'copy-docker-host': {
         const endpoint = tray.current().status?.dockerEndpoint;
-        if (endpoint) e.writeClipboard(`export DOCKER_HOST=${shellQuote(endpoint)}`);
+        if (endpoint) e.writeClipboard(`export DOCKER_HOST=${quoteArg(endpoint)}`);
         return;
       }
       case 'settings':

@@ -1,8 +1,12 @@
 const SAFE = /^[\w@%+=:,./-]+$/;
 
-/** Quotes one argument for display the way a POSIX shell would accept it. */
+/**
+ * Quotes one word for a POSIX shell: bare when safe, else in single quotes (`'` as `'\''`); the
+ * empty word is `''`. The one quoting rule for command lines Dlite prints, hands to ssh or a
+ * terminal, and writes back as a setting (`splitShellWords` reads it back unchanged).
+ */
 export function quoteArg(arg: string): string {
-  if (arg !== '' && SAFE.test(arg)) return arg;
+  if (SAFE.test(arg)) return arg;
   return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 

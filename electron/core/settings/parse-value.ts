@@ -2,7 +2,8 @@ import type { Settings, SettingsKey } from '../../shared/types.js';
 
 import { SettingsError } from './settings-error.js';
 import { SETTINGS_FILE_KEYS, SETTINGS_KEYS } from './schema.js';
-import { quoteShellWord, splitShellWords } from './shell-words.js';
+import { quoteArg } from '../process/command-format.js';
+import { splitShellWords } from './shell-words.js';
 
 type Kind = 'integer' | 'boolean' | 'list' | 'words' | 'string';
 
@@ -106,7 +107,7 @@ export function formatSettingValue(key: string, value: unknown): string {
   }
   if (Array.isArray(value)) {
     const items = value.map(String);
-    return key === 'docker_args' ? items.map(quoteShellWord).join(' ') : items.join(',');
+    return key === 'docker_args' ? items.map(quoteArg).join(' ') : items.join(',');
   }
   return String(value);
 }

@@ -50,10 +50,3 @@ export function splitShellWords(text: string): string[] {
   if (inWord) words.push(word);
   return words;
 }
-
-const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes `word` so that {@link splitShellWords} (or a POSIX shell) reads it back unchanged. */
-export function quoteShellWord(word: string): string {
-  return PLAIN_WORD.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}

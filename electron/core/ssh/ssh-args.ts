@@ -2,6 +2,7 @@ import path from 'node:path';
 
 import type { DlitePaths } from '../paths.js';
 import { MAX_SOCKET_PATH } from '../paths.js';
+import { quoteArg } from '../process/command-format.js';
 
 /** The guest login Dlite uses (uid 1000, passwordless sudo, group docker). */
 export const GUEST_USER = 'docker';
@@ -102,14 +103,6 @@ export function controlMasterOptions(controlSocket: string): string[] {
   ];
 }
 
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes one argument for a POSIX shell: safe words stay bare, everything else is single-quoted. */
-export function quoteRemoteArg(arg: string): string {
-  if (SAFE_WORD.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
  * The remote command line ssh hands to the guest's login shell. An argv array is quoted element by
  * element so it arrives verbatim; a string is passed as a shell command line, unchanged.
@@ -117,7 +110,7 @@ export function quoteRemoteArg(arg: string): string {
 export function remoteCommand(command: readonly string[] | string): string {
   if (typeof command === 'string') return command;
   if (command.length === 0) throw new Error('remote command is empty');
-  return command.map(quoteRemoteArg).join(' ');
+  return command.map(quoteArg).join(' ');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { quoteArg } from '../../core/process/command-format.js';
 import type { TerminalApp } from '../../shared/app-types.js';
 
 /** A terminal that can actually be launched (`auto` resolved). */
@@ -23,18 +24,10 @@ export interface TerminalLaunch {
   readonly script: { readonly path: string; readonly content: string };
 }
 
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes one word for a POSIX shell: bare when safe, else in single quotes (`'` as `'\''`). */
-export function shellQuote(word: string): string {
-  if (word !== '' && SAFE.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
 /** A POSIX shell command line running `cmd` with its environment, every word quoted. */
 export function shellCommandLine(cmd: DliteCommand): string {
-  const env = Object.entries(cmd.env).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  const words = [cmd.command, ...cmd.args].map(shellQuote);
+  const env = Object.entries(cmd.env).map(([k, v]) => `${k}=${quoteArg(v)}`);
+  const words = [cmd.command, ...cmd.args].map(quoteArg);
   return env.length > 0 ? `env ${env.join(' ')} ${words.join(' ')}` : words.join(' ');
 }
 

@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { quoteArg } from '../../../electron/core/process/command-format.js';
 import { openTerminal } from '../../../electron/main/terminal/open-terminal.js';
 import {
   appleScriptString,
   buildTerminalLaunch,
   resolveTerminal,
   shellCommandLine,
-  shellQuote,
   sshScript,
   type DliteCommand,
 } from '../../../electron/main/terminal/terminal-command.js';
@@ -33,7 +33,7 @@ describe('shell quoting', () => {
     ['shell syntax', '$(rm -rf ~); `x` "y" *', '\'$(rm -rf ~); `x` "y" *\''],
     ['empty', '', "''"],
   ])('%s', (_what, word, quoted) => {
-    expect(shellQuote(word)).toBe(quoted);
+    expect(quoteArg(word)).toBe(quoted);
   });
 
   it('writes the environment before the command, every word quoted', () => {

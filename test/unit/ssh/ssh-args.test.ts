@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
+import { quoteArg } from '../../../electron/core/process/command-format.js';
+
 import {
   controlPath,
   describeSshFailure,
   hostKeyAlias,
-  quoteRemoteArg,
   remoteCommand,
   sshBaseArgs,
   sshInteractiveArgs,
@@ -96,7 +97,7 @@ describe('remote quoting', () => {
     ['$HOME', "'$HOME'"],
     ['a;b', "'a;b'"],
   ])('quotes %j as %s', (arg, quoted) => {
-    expect(quoteRemoteArg(arg)).toBe(quoted);
+    expect(quoteArg(arg)).toBe(quoted);
   });
 
   it('delivers every argv element verbatim through a real POSIX shell', () => {
