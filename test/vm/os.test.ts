@@ -172,6 +172,21 @@ describe('first boot on a blank 20 GiB sparse disk', () => {
     });
     expect(r.stdout.trim()).toBe('served');
     await docker(['rm', '-f', 'web']);
+    // iptables (legacy) runs with a fixed address layout (build/os/xtables); dockerd keeps its
+    // randomised one. The personality is read from an iptables held waiting on the xtables lock.
+    const p = await ssh(vm.sshPort, {
+      key,
+      command:
+        "sudo sh -c 'readlink /usr/sbin/iptables; iptables -V; flock /run/xtables.lock sleep 4 & sleep 1; " +
+        'iptables -w -L -n >/dev/null & i=$!; sleep 1; cat /proc/$i/personality; ' +
+        "cat /proc/$(cat /var/run/docker.pid)/personality; wait'",
+    });
+    expect(p.stdout.trim().split('\n')).toEqual([
+      '/usr/lib/dlite/dlite-xtables',
+      expect.stringMatching(/^iptables v1\.8\.\d+ \(legacy\)$/),
+      '00040000',
+      '00000000',
+    ]);
   });
 
   it('lets a container read a host file over the 9p share', async () => {

@@ -14,6 +14,7 @@ assemble() {
   log "install overlay and configure (chroot)"
   cp -a "$OS_DIR/rootfs/." "$root/"
   build_mux "$root/usr/lib/dlite/dlite-mux"
+  build_xtables "$root/usr/lib/dlite/dlite-xtables"
   chown -R 0:0 "$root/etc" "$root/usr/lib/dlite"
   cp "$OS_DIR/lib/configure-chroot.sh" "$root/tmp/configure.sh"
   chroot "$root" /bin/sh /tmp/configure.sh
@@ -31,18 +32,36 @@ assemble() {
   install_kernel "$base/kernel" "$kver" "$result/$KERNEL_NAME"
 }
 
-# build_mux OUT: compiles the Docker socket transport's agent (mux/dlite-mux.c,
-# plain C against glibc) with the host's compiler: Debian 12's glibc, the same
-# as the guest's. A foreign architecture needs its cross compiler.
-build_mux() {
-  local out=$1 cc=gcc
+# guest_cc: the compiler for the guest's architecture. The host's gcc builds
+# against Debian 12's glibc, older than or the same as the guest's; a foreign
+# architecture needs its cross compiler.
+guest_cc() {
+  local cc=gcc
   if [ "$(dpkg --print-architecture)" != "$DEB_ARCH" ]; then
     case $DEB_ARCH in arm64) cc=aarch64-linux-gnu-gcc ;; amd64) cc=x86_64-linux-gnu-gcc ;; esac
   fi
   command -v "$cc" >/dev/null 2>&1 || die "missing host tool: $cc (apt-get install gcc libc6-dev)"
+  printf '%s\n' "$cc"
+}
+
+# build_mux OUT: compiles the Docker socket transport's agent (mux/dlite-mux.c,
+# plain C against glibc).
+build_mux() {
+  local out=$1 cc
+  cc=$(guest_cc) || exit 1
   "$cc" -std=c11 -O2 -Wall -Wextra -Werror -s -o "$out" "$OS_DIR/mux/dlite-mux.c" ||
     die "compiling mux/dlite-mux.c failed"
   log "dlite-mux $(stat -c %s "$out") bytes"
+}
+
+# build_xtables OUT: the iptables wrapper (xtables/dlite-xtables.c), static
+# and non-PIE so that its own code keeps one address from run to run.
+build_xtables() {
+  local out=$1 cc
+  cc=$(guest_cc) || exit 1
+  "$cc" -std=c11 -O2 -Wall -Wextra -Werror -s -static -o "$out" "$OS_DIR/xtables/dlite-xtables.c" ||
+    die "compiling xtables/dlite-xtables.c failed"
+  log "dlite-xtables $(stat -c %s "$out") bytes"
 }
 
 # record_versions BASE KVER: the versions the manifest states, from the
