@@ -31,6 +31,11 @@ export interface DlitePaths {
   readonly engineSocket: string;
   /** virtiofsd's vhost-user socket (QEMU with virtiofs). */
   readonly virtiofsSocket: string;
+  /**
+   * QEMU's copy of the OS image's initramfs, which QEMU keeps mapped for as long as it runs; emptied
+   * once the guest has booted (see QemuDriver.returnFreeMemory).
+   */
+  readonly bootInitrd: string;
   /** A VM saved by an idle suspend: `vm.state` (the hypervisor's file) and `vm.json` (what it must match). */
   readonly suspendDir: string;
   readonly vmPid: string;
@@ -136,6 +141,7 @@ export function pathsForHome(home: string): DlitePaths {
     dockerPortSocket: path.join(runDir, 'docker-port.sock'),
     engineSocket: path.join(runDir, 'engine.sock'),
     virtiofsSocket: path.join(runDir, 'virtiofs.sock'),
+    bootInitrd: path.join(runDir, 'initrd'),
     suspendDir: path.join(home, 'suspend'),
     vmPid: path.join(runDir, 'vm.pid'),
     daemonPid: path.join(runDir, 'daemon.pid'),

@@ -144,14 +144,43 @@ export async function wakeRows(ctx) {
   ];
 }
 
+/**
+ * Waits until the daemon has handed the guest's memory back after the use that ended at `since`
+ * (a quiet minute after the last docker.sock client; see IdleController), ms since epoch of the line.
+ */
+async function waitSettled(session, since) {
+  const logFile = path.join(session.home, 'log/dlite.log');
+  return waitFor(
+    'memory handed back once idle',
+    async () => {
+      for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+        const m = /^(\S+) \w+ (?:gave \d+ MiB of free guest memory back|returning memory) once idle/.exec(
+          line,
+        );
+        if (m && Date.parse(m[1]) >= since) return Date.parse(m[1]);
+      }
+      return undefined;
+    },
+    { timeoutMs: 300_000 },
+  );
+}
+
 export async function idleRows(ctx, { idleMs = 60_000 } = {}) {
   const { session, log } = ctx;
   const image = await ensureBusyboxImage(session, ctx.tmp);
   await session.docker(['ps']);
+  const used = Date.now();
+  log('waiting for the daemon to hand the memory back once the VM is quiet');
+  const settled = await waitSettled(session, used);
+  // The guest then faults back from its image what it still uses: measured, but not idle.
+  const s0 = await hypervisorUsage(session);
+  log('the minute after it');
+  await sleep(60_000);
   log(`idle ${idleMs / 1000} s, no containers`);
   const a = await hypervisorUsage(session);
   await sleep(idleMs);
   const b = await hypervisorUsage(session);
+  const afterSettleCpu = round(((a.cpuMs - s0.cpuMs) / 60_000) * 100, 2);
   const cpu = round(((b.cpuMs - a.cpuMs) / idleMs) * 100, 2);
   const idleRss = b.rssKiB * 1024;
   log('a container touches 1.5 GiB, exits; RSS 60 s later');
@@ -170,7 +199,14 @@ export async function idleRows(ctx, { idleMs = 60_000 } = {}) {
       unit: '% of a core',
       target: '≤ 2 %',
       met: cpu <= 2,
-      note: `processes: QEMU${b.pids.length > 1 ? ' + virtiofsd' : ''}.`,
+      note: `processes: QEMU${b.pids.length > 1 ? ' + virtiofsd' : ''}; the window starts a minute after the daemon handed the memory back (${round((settled - used) / 1000, 0)} s after the last docker command).`,
+    }),
+    entry({
+      row: 'idle',
+      metric: 'hypervisor CPU in the minute after the memory was handed back',
+      value: afterSettleCpu,
+      unit: '% of a core',
+      note: 'the guest faults back from its image the pages it still uses (the settle dropped them).',
     }),
     entry({
       row: 'idle',

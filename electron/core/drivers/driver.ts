@@ -192,10 +192,12 @@ export interface HypervisorDriver {
   /** Bytes of a saved state on disk, or null when there is none. */
   savedStateBytes?(): Promise<number | null>;
   /**
-   * After a resumed start: hands the guest's free memory (bytes, from the guest) back to the host
-   * where the restore made it resident. Resolves when done; a no-op where nothing is needed.
+   * Once a start has ended: hands the guest's free memory (bytes, as the guest counts it) back to
+   * the host where it is still resident — a restore fills the guest memory whole, and a boot leaves
+   * pages behind that free page reporting misses. Resolves with the bytes given back; absent where
+   * the hypervisor cannot.
    */
-  settleAfterResume?(guestFreeBytes: number): Promise<void>;
+  returnFreeMemory?(guestFreeBytes: number): Promise<number>;
   /** Host processes that make up the running VM (hypervisor first), for resource figures. */
   processIds?(): readonly number[];
 }

@@ -2,12 +2,7 @@ import type { Settings, VmStatus } from '../../shared/types.js';
 import type { Result } from '../../shared/errors.js';
 import type { HypervisorDriver } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
-import {
-  GUEST_SETTLE_COMMAND,
-  GUEST_USAGE_COMMAND,
-  parseGuestUsage,
-  type ResourceSampler,
-} from '../resources/figures.js';
+import { GUEST_USAGE_COMMAND, parseGuestUsage, type ResourceSampler } from '../resources/figures.js';
 import type { GuestLink } from '../supervisor/ports.js';
 import { IdleClock, shouldSleep } from './idle-policy.js';
 import { idleLevel, memoryRestartReason } from './memory-restart.js';
@@ -21,6 +16,8 @@ export interface IdleHost {
   sleep(): Promise<Result<VmStatus>>;
   /** A graceful restart that keeps docker.sock waiting (never saves the VM). */
   recycle(): Promise<Result<VmStatus>>;
+  /** Gives the memory of a VM quiet since then back to the host, unless done since (see settleMemory). */
+  settleIdleMemory(quietSince: number): Promise<void>;
   loadSettings(): Promise<Settings>;
 }
 
@@ -41,12 +38,15 @@ export interface IdleControllerOptions {
   readonly guestMs?: number;
   /** How long the VM must be quiet before a restart to free memory, ms (default: MEMORY_RESTART.quietMs). */
   readonly memoryQuietMs?: number;
+  /** How long a VM must be quiet before its memory is handed back, ms (default 60 s). */
+  readonly settleQuietMs?: number;
 }
 
 /**
  * Watches a running VM: samples the host figures every few seconds, probes the guest (running
  * containers, interactive SSH sessions, its own memory and disk use) less often, and puts the VM to
- * sleep once {@link shouldSleep} says so for the current `idle_stop_minutes` (read live). With
+ * sleep once {@link shouldSleep} says so for the current `idle_stop_minutes` (read live). A VM that
+ * has been quiet for `settleQuietMs` hands its memory back (IdleHost.settleIdleMemory). With
  * `restart_to_free_memory`, it restarts a quiet VM whose footprint the hypervisor cannot shrink
  * ({@link memoryRestartReason}).
  */
@@ -91,19 +91,6 @@ export class IdleController {
     this.sampleTimer.unref();
     void this.sample();
     void this.probe();
-    void this.settle();
-  }
-
-  /** Once per start: the boot's page cache goes back to the host (see GUEST_SETTLE_COMMAND). */
-  private async settle(): Promise<void> {
-    const link = this.o.host.guest();
-    if (!link) return;
-    const r = await link.run(GUEST_SETTLE_COMMAND, 60_000).catch((e: unknown) => ({
-      exitCode: -1,
-      stdout: String(e),
-    }));
-    if (r.exitCode === 0) this.o.logger.info("dropped the guest's boot page cache and compacted its memory");
-    else this.o.logger.warn(`dropping the guest's boot page cache: ${r.stdout.trim()}`);
   }
 
   private halt(): void {
@@ -167,6 +154,10 @@ export class IdleController {
         if (!r.ok) this.o.logger.warn(`idle stop: ${r.error.message}`);
       } else if (this.clock === clock) {
         const quiet = containers === 0 && this.o.clients.clients === 0 && this.sshSessions === 0;
+        const idleFor = clock.idleForMs(now);
+        if (quiet && idleFor >= (this.o.settleQuietMs ?? 60_000)) {
+          await this.o.host.settleIdleMemory(now - idleFor);
+        }
         await this.checkFootprint(settings, clock.idleForMs(now), quiet);
       }
     } catch (e) {

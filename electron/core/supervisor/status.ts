@@ -33,6 +33,8 @@ export interface Boot {
   readonly crashed: AbortController;
   /** Memory handed back after a resume, in the background; a sleep waits for it. */
   settling?: Promise<void>;
+  /** When the last memory settle began, ms since epoch. */
+  settledAt?: number;
 }
 
 /**

@@ -34,7 +34,8 @@ import type { GuestLink, SupervisorDeps } from './ports.js';
 import { dropSavedVm, endForSleep, readyForSleep, savedSleep } from './sleep.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';
-import { reconnectResumed, settleMemory } from './wake.js';
+import { settleMemory } from './settle.js';
+import { reconnectResumed } from './wake.js';
 
 export { TIMEOUTS } from './boot.js';
 
@@ -108,6 +109,26 @@ export class Supervisor {
   /** The driver of the running VM (for resource figures); null otherwise. */
   runningDriver(): HypervisorDriver | null {
     return this.state === 'running' ? (this.boot?.driver ?? null) : null;
+  }
+
+  /**
+   * Hands the memory of a VM quiet since `quietSince` (ms since epoch) back to the host (see
+   * settleMemory), unless that was done since then; waits for a settle under way first. Later sleeps
+   * wait for it. A no-op unless running.
+   */
+  async settleIdleMemory(quietSince: number): Promise<void> {
+    const boot = this.boot;
+    if (this.state !== 'running' || boot === null) return;
+    await boot.settling;
+    if (this.boot !== boot || this.state !== 'running' || (boot.settledAt ?? 0) >= quietSince) return;
+    this.settle(boot, 'once idle');
+    await boot.settling;
+  }
+
+  private settle(boot: Boot, when: 'after the resume' | 'once idle'): void {
+    if (boot.link === null) return;
+    boot.settledAt = Date.now();
+    boot.settling = settleMemory(boot.link, boot.driver, this.deps.logger, when);
   }
 
   /**
@@ -398,7 +419,8 @@ export class Supervisor {
       boot.startedAt = Date.now();
       this.watchEngine(boot);
       this.setState('running');
-      if (boot.vm.resumed) boot.settling = settleMemory(link, driver, this.deps.logger);
+      // A restore fills the guest memory whole: hand it back now. A boot waits for a quiet minute.
+      if (boot.vm.resumed) this.settle(boot, 'after the resume');
       return ok(this.status());
     } catch (e) {
       return this.failStart(step, boot, e, userSignal);

@@ -1,4 +1,3 @@
-import type { HypervisorDriver } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
 import { TIMEOUTS } from './boot.js';
 import type { FrontDoor, GuestLink } from './ports.js';
@@ -33,19 +32,4 @@ export async function reconnectResumed(
       await resumeGuest(link, logger);
     })(),
   ]);
-}
-
-/**
- * In the background after a resume: lets the driver hand the guest's free memory back to the host
- * (see HypervisorDriver.settleAfterResume). Never rejects.
- */
-export async function settleMemory(link: GuestLink, driver: HypervisorDriver, logger: Logger): Promise<void> {
-  if (!driver.settleAfterResume) return;
-  try {
-    const r = await link.run(['grep', 'MemFree:', '/proc/meminfo'], 20_000);
-    const kib = Number(/MemFree:\s+(\d+)/.exec(r.stdout)?.[1]);
-    if (Number.isFinite(kib)) await driver.settleAfterResume(kib * 1024);
-  } catch (e) {
-    logger.warn(`returning memory after the resume: ${(e as Error).message}`);
-  }
 }

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { IdleController } from '../../../electron/core/idle/idle-controller.js';
 import { createFileLogger } from '../../../electron/core/log/logger.js';
-import { ResourceSampler } from '../../../electron/core/resources/figures.js';
+import { GUEST_SETTLE_COMMAND, ResourceSampler } from '../../../electron/core/resources/figures.js';
 import type { GuestLink } from '../../../electron/core/supervisor/ports.js';
 import { Supervisor } from '../../../electron/core/supervisor/supervisor.js';
 import type { ResourceFigures, VmState } from '../../../electron/shared/types.js';
@@ -56,11 +56,13 @@ interface World {
   readonly idle: IdleController;
   readonly sampler: ScriptedSampler;
   readonly states: VmState[];
+  /** docker.sock's clients as the controller sees them. */
+  readonly clients: { clients: number; lastClientSeen: number };
 }
 
 const worlds: World[] = [];
 
-async function world(restart: boolean, guest: GuestLink = idleGuest): Promise<World> {
+async function world(restart: boolean, guest: GuestLink = idleGuest, settleQuietMs = 60_000): Promise<World> {
   const h = await fakeHome('dlmr-', 'hvc0', () => ({
     type: 'virtiofs',
     source: 'dlite-share',
@@ -82,17 +84,19 @@ async function world(restart: boolean, guest: GuestLink = idleGuest): Promise<Wo
   const sampler = new ScriptedSampler(h.paths.disk);
   const states: VmState[] = [];
   supervisor.onState((s) => states.push(s.state));
+  const clients = { clients: 0, lastClientSeen: 0 };
   const idle = new IdleController({
     host: supervisor,
-    clients: { clients: 0, lastClientSeen: 0 },
+    clients,
     sampler,
     logger,
     probeMs: 100,
     sampleMs: 50,
     guestMs: 60_000,
     memoryQuietMs: 300,
+    settleQuietMs,
   });
-  const w: World = { h, supervisor, idle, sampler, states };
+  const w: World = { h, supervisor, idle, sampler, states, clients };
   worlds.push(w);
   return w;
 }
@@ -167,5 +171,44 @@ describe('a VM put to sleep', () => {
     const after = pings;
     await new Promise((r) => setTimeout(r, 400));
     expect(pings).toBe(after);
+  });
+});
+
+describe('memory handed back', () => {
+  it('once the started VM is quiet, then once per quiet spell after use, never while nothing happened', async () => {
+    const settles: number[] = [];
+    const w = await world(
+      false,
+      {
+        ...idleGuest,
+        run: (argv, ms) => {
+          if (argv.join(' ') === GUEST_SETTLE_COMMAND.join(' ')) settles.push(Date.now());
+          return idleGuest.run(argv, ms);
+        },
+      },
+      300,
+    );
+    expect((await w.supervisor.start()).ok).toBe(true);
+    w.idle.start();
+    const started = Date.now();
+    await waitFor('the settle once quiet', () => (settles.length === 1 ? true : undefined), 5_000);
+    expect(settles[0]! - started).toBeGreaterThanOrEqual(200);
+    // Quiet since the start: nothing more to give back.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(settles).toHaveLength(1);
+    // A docker.sock client used the VM; once it has been quiet for 300 ms, one more settle.
+    const used = Date.now();
+    w.clients.lastClientSeen = used;
+    await waitFor('the settle after use', () => (settles.length === 2 ? true : undefined), 5_000);
+    expect(settles[1]! - used).toBeGreaterThanOrEqual(300);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(settles).toHaveLength(2);
+    // A client still connected is use, not quiet: no settle while it stays.
+    w.clients.clients = 1;
+    w.clients.lastClientSeen = Date.now();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(settles).toHaveLength(2);
+    const log = await readFile(w.h.paths.dliteLog, 'utf8');
+    expect(log.match(/dropped the guest's clean page cache and compacted its memory/g)).toHaveLength(2);
   });
 });

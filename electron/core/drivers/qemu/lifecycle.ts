@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DlitePaths } from '../../paths.js';
@@ -49,12 +51,16 @@ export async function launchQemu(o: LaunchOptions): Promise<{ vm: QemuVm; sshPor
   // A resumed guest continues its console where it left it.
   if (!o.incoming) await rotateLog(o.paths.consoleLog);
   await rotateLog(logPath);
+  // QEMU maps its initramfs for as long as it runs (to load it again on a reset, which -no-reboot
+  // rules out): give it a copy that can be emptied once the guest has booted.
+  await copyFile(o.cfg.initrdPath, o.paths.bootInitrd, constants.COPYFILE_FICLONE);
+  const cfg = { ...o.cfg, initrdPath: o.paths.bootInitrd };
   for (let attempt = 1; ; attempt++) {
     const sshPort =
       attempt === 1 && o.incoming && (await portFree(o.incoming.sshPort))
         ? o.incoming.sshPort
         : await freePort();
-    const args = buildQemuArgs(o.cfg, {
+    const args = buildQemuArgs(cfg, {
       accel: o.accel,
       sshPort,
       hostArch: o.hostArch,

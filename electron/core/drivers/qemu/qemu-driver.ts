@@ -1,4 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, stat, truncate } from 'node:fs/promises';
 
 import type { DlitePaths } from '../../paths.js';
 import { hostArch } from '../../platform.js';
@@ -303,16 +303,21 @@ export class QemuDriver implements HypervisorDriver {
     return savedStateSize(this.paths);
   }
 
-  /** With virtiofs the guest RAM is a shared memfd that a restore fills whole: balloon it back. */
-  async settleAfterResume(guestFreeBytes: number): Promise<void> {
+  /**
+   * Empties QEMU's copy of the initramfs (its pages leave QEMU's resident memory; the guest unpacked
+   * it long ago), then the balloon takes the guest's free pages and gives them back unbacked (see
+   * returnFreeMemory in suspend.ts).
+   */
+  async returnFreeMemory(guestFreeBytes: number): Promise<number> {
     const qmp = this.vm && !this.vm.isGone ? await this.vm.qmpClient() : null;
-    if (!qmp || !this.cfg || this.virtiofsdPid === null) return;
+    if (!qmp || !this.cfg) return 0;
+    const initrd = await stat(this.paths.bootInitrd).catch(() => null);
+    if (initrd && initrd.size > 0) {
+      await truncate(this.paths.bootInitrd, 0);
+      this.opts.log?.(`emptied QEMU's copy of the initramfs (${Math.round(initrd.size / 2 ** 20)} MiB)`);
+    }
     const total = Math.round(this.cfg.memoryGiB * 1024) * 2 ** 20;
-    const started = Date.now();
-    const low = await returnFreeMemory(qmp, total, guestFreeBytes);
-    this.opts.log?.(
-      `gave ${Math.round((total - low) / 2 ** 20)} MiB of free guest memory back after the resume in ${Date.now() - started} ms`,
-    );
+    return total - (await returnFreeMemory(qmp, total, guestFreeBytes));
   }
 
   /** QEMU, then virtiofsd when it runs. */

@@ -84,6 +84,7 @@ export async function removeRunFiles(paths: DlitePaths): Promise<void> {
   await removeState(paths);
   await rm(paths.qmpSocket, { force: true });
   await rm(paths.dockerPortSocket, { force: true });
+  await rm(paths.bootInitrd, { force: true });
 }
 
 /** The first of `pids` that is alive and is QEMU for `paths.disk` (pid reuse checked), else null. */

@@ -187,12 +187,13 @@ async function balloonTo(
 }
 
 /**
- * Gives the guest's free memory back after a restore into shared memory (virtiofs): loading a saved
- * VM writes every page of a memfd, and the guest, which had already reported its free pages before
- * the save, would not report them again. Inflating the balloon over the free memory makes the guest
- * hand those pages over (QEMU punches them out of the memfd); deflating gives them back to the guest
- * as fresh, unbacked pages. `deflate-on-oom` lets the guest take pages back under pressure.
- * Resolves with the balloon's lowest size, bytes.
+ * Gives the guest's free memory back to the host where it is still resident. Loading a saved VM writes
+ * every page of the guest memory, and the guest, which had reported its free pages before the save,
+ * would not report them again; after a boot, free page reporting hands over whole 2 MiB blocks only,
+ * so the pages touched while booting and freed since, scattered among used ones, stay resident.
+ * Inflating the balloon over the free memory makes the guest hand those pages over one by one (QEMU
+ * discards them); deflating gives them back to the guest as fresh, unbacked pages. `deflate-on-oom`
+ * lets the guest take pages back under pressure. Resolves with the balloon's lowest size, bytes.
  */
 export async function returnFreeMemory(
   qmp: QmpClient,
