@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Three projects: `node` (core, shared, cli, main logic), `dom` (renderer) and
- * `vm` (boots the real guest under QEMU; files run one at a time).
+ * `vm` (boots the real guest under QEMU; two files at a time: an x86 guest runs on
+ * one TCG thread, so two of them share the machine's two cores).
  */
 export default defineConfig({
   test: {
@@ -31,7 +32,8 @@ export default defineConfig({
           include: ['test/vm/**/*.test.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
-          fileParallelism: false,
+          fileParallelism: true,
+          maxWorkers: 2,
           sequence: { concurrent: false },
         },
       },
