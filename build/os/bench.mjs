@@ -173,7 +173,10 @@ async function boot({ dir, image, initrd, disk, waitFor, powerdown }) {
       readyMs = performance.now() - t0;
       break;
     }
-    if (exit) throw new Error(`QEMU exited before ready:\n${text.slice(-2000)}`);
+    if (exit) {
+      const oops = /Oops: [^\n]*/.exec(text)?.[0];
+      throw Object.assign(new Error(`QEMU exited before ready:\n${text.slice(-2000)}`), { oops });
+    }
     if (performance.now() - t0 > 900_000) {
       child.kill('SIGKILL');
       throw new Error(`not ready in 900 s:\n${text.slice(-2000)}`);
@@ -267,8 +270,8 @@ async function benchImage(dir, image) {
       try {
         return { fb, b: await boot({ ...ready, initrd: image.initrd }) };
       } catch (e) {
-        const oops = /Oops: [^\n]*/.exec(e.message)?.[0];
-        if (!oops || crashed.length >= 3) throw e;
+        const { oops } = e;
+        if (!oops || crashed.length >= 5) throw e;
         crashed.push(oops);
         process.stderr.write(`${image.arch}: a boot died (${oops}); booting again\n`);
       }
