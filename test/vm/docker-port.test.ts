@@ -44,6 +44,9 @@ beforeAll(async () => {
     publicKey: key.publicKey,
     dockerPortSocket: paths.dockerPortSocket,
   });
+  // As the supervisor does, the forward starts once the guest is up (its agent answers the HELLO
+  // within the forwarder's 15 s then); a boot on a busy machine can take longer than that.
+  await guest.waitConsole(/dlite: docker ready/, 200_000);
   ssh = new SshClient({
     paths,
     endpoint: { host: '127.0.0.1', port: guest.sshPort },

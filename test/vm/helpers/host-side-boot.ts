@@ -52,7 +52,8 @@ export async function bootGuest(opts: {
     `dlite.ssh_key=${b64url(opts.publicKey)}`,
   ].join(' ');
   const args = [
-    ...['-accel', 'tcg', '-machine', 'q35', '-m', '2048', '-smp', '2'],
+    // One TCG thread, as the QEMU driver runs x86 guests (see helpers/qemu.ts).
+    ...['-accel', 'tcg,thread=single', '-machine', 'q35', '-m', '2048', '-smp', '2'],
     ...['-kernel', path.join(IMAGE_DIR, 'bzImage'), '-initrd', path.join(IMAGE_DIR, 'rootfs.cpio.zst')],
     ...['-append', cmdline],
     ...['-drive', `file=${disk},if=virtio,format=raw`],

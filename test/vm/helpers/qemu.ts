@@ -134,7 +134,8 @@ export interface Vm {
 }
 
 /**
- * Boots the built amd64 guest (or `opts.image`) with `qemu-system-x86_64 -accel tcg -machine q35 -m 2048 -smp 2`:
+ * Boots the built amd64 guest (or `opts.image`) with `qemu-system-x86_64 -accel tcg,thread=single -machine q35
+ * -m 2048 -smp 2`:
  * kernel + initramfs, virtio disk and network (SSH forwarded from a free 127.0.0.1 port), optional
  * 9p share, serial console to `<dir>/console.log`, QMP on `<dir>/qmp.sock`.
  */
@@ -147,7 +148,9 @@ export async function bootVm(opts: BootOptions): Promise<Vm> {
   await rm(consoleLog, { force: true });
   await rm(qmpSocket, { force: true });
   const args = [
-    ...['-accel', 'tcg', '-machine', 'q35', '-cpu', 'max', '-m', '2048', '-smp', '2'],
+    // One TCG thread, as the QEMU driver runs x86 guests: multi-threaded TCG lets the kernel's code
+    // patching kill the guest now and then (build/os/README.md), and two VM test files run at once.
+    ...['-accel', 'tcg,thread=single', '-machine', 'q35', '-cpu', 'max', '-m', '2048', '-smp', '2'],
     ...['-kernel', opts.kernel ?? image.kernel, '-initrd', opts.initrd ?? image.initrd],
     ...['-append', ['console=ttyS0', ...opts.cmdline].join(' ')],
     ...(opts.disk ? ['-drive', `file=${opts.disk},if=virtio,format=raw`] : []),
