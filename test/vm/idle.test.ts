@@ -225,6 +225,13 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     expect(ok(await second).stdout.trim()).toMatch(/^\d+\.\d+/);
     // Waiting clients are served as soon as the resumed engine answers; the start ends just after.
     await waitState('running', 60_000);
+    // Loading the saved VM filled the shared guest memory; the balloon hands the free part back.
+    await waitFor(
+      'memory handed back',
+      async () =>
+        /gave \d+ MiB of free guest memory back after the resume/.test(await log()) ? true : undefined,
+      120_000,
+    );
     const after = await identity();
     expect(after.dockerdPid).toBe(before.dockerdPid);
     expect(after.uptime).toBeGreaterThan(before.uptime);
@@ -233,13 +240,6 @@ describe('idle stop, wake on docker.sock, reclaim and the virtiofs share (QEMU, 
     // The guest clock is set again after the resume (it stood still while the VM was saved).
     expect(text.slice(text.lastIndexOf('resumed the saved VM'))).toMatch(
       /guest clock set \(was -?\d+ ms off\)/,
-    );
-    // Loading the saved VM filled the shared guest memory; the balloon hands the free part back.
-    await waitFor(
-      'memory handed back',
-      async () =>
-        /gave \d+ MiB of free guest memory back after the resume/.test(await log()) ? true : undefined,
-      120_000,
     );
     const rss = await waitFor(
       'a fresh RSS figure',

@@ -12,14 +12,24 @@ export interface GuestUsage {
 }
 
 /**
- * Run as root once the VM is up: drops the clean page cache the boot left, then asks the root cgroup
- * to reclaim what it can (`memory.reclaim`: also the file pages programs map, such as the engine's
- * binaries, which come back from the image on their next use; with no swap, anonymous memory stays),
- * and compacts free memory into the 2 MiB blocks free page reporting hands back to the host. The
- * balloon then takes what is still scattered (HypervisorDriver.returnFreeMemory). `memory.reclaim`
- * fails when it could not reclaim the whole amount asked for, which is expected here.
+ * Run as root when the memory is handed back: drops the clean page cache and compacts free memory
+ * into the blocks free page reporting hands back to the host. The balloon then takes what is still
+ * scattered (HypervisorDriver.returnFreeMemory). This light form follows a resume, when the client
+ * that woke the VM is waiting for it.
  */
 export const GUEST_SETTLE_COMMAND = [
+  '/bin/sh',
+  '-c',
+  'sync; echo 1 > /proc/sys/vm/drop_caches; echo 1 > /proc/sys/vm/compact_memory',
+] as const;
+
+/**
+ * {@link GUEST_SETTLE_COMMAND} for a VM that has been quiet for a while: between the two, the root
+ * cgroup also reclaims what it can (`memory.reclaim`: the file pages programs map too, such as the
+ * engine's binaries, which come back from the image on their next use; with no swap, anonymous memory
+ * stays). `memory.reclaim` fails when it could not reclaim the whole amount asked for, as expected here.
+ */
+export const GUEST_IDLE_SETTLE_COMMAND = [
   '/bin/sh',
   '-c',
   'sync; echo 1 > /proc/sys/vm/drop_caches; echo 1G > /sys/fs/cgroup/memory.reclaim 2>/dev/null; ' +

@@ -1,14 +1,14 @@
 import type { HypervisorDriver } from '../drivers/driver.js';
 import type { Logger } from '../log/logger.js';
-import { GUEST_SETTLE_COMMAND } from '../resources/figures.js';
+import { GUEST_IDLE_SETTLE_COMMAND, GUEST_SETTLE_COMMAND } from '../resources/figures.js';
 import type { GuestLink } from './ports.js';
 
 /**
  * After a resume, and once a VM used since the last settle has gone quiet (IdleController): the
- * guest drops its clean page cache
- * and compacts its free memory (see GUEST_SETTLE_COMMAND), then the driver hands the guest's free
- * memory back to the host where it is still resident (HypervisorDriver.returnFreeMemory). A failure
- * is logged; never rejects.
+ * guest drops its clean page cache and compacts its free memory (GUEST_SETTLE_COMMAND; once idle,
+ * GUEST_IDLE_SETTLE_COMMAND, which also reclaims mapped file pages), then the driver hands the
+ * guest's free memory back to the host where it is still resident (HypervisorDriver.returnFreeMemory).
+ * A failure is logged; never rejects.
  */
 export async function settleMemory(
   link: GuestLink,
@@ -17,7 +17,7 @@ export async function settleMemory(
   when: 'after the resume' | 'once idle',
 ): Promise<void> {
   try {
-    const r = await link.run(GUEST_SETTLE_COMMAND, 60_000);
+    const r = await link.run(when === 'once idle' ? GUEST_IDLE_SETTLE_COMMAND : GUEST_SETTLE_COMMAND, 60_000);
     if (r.exitCode === 0) logger.info("dropped the guest's clean page cache and compacted its memory");
     else logger.warn(`dropping the guest's page cache: ${r.stdout.trim()}`);
     if (!driver.returnFreeMemory) return;

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { IdleController } from '../../../electron/core/idle/idle-controller.js';
 import { createFileLogger } from '../../../electron/core/log/logger.js';
-import { GUEST_SETTLE_COMMAND, ResourceSampler } from '../../../electron/core/resources/figures.js';
+import { GUEST_IDLE_SETTLE_COMMAND, ResourceSampler } from '../../../electron/core/resources/figures.js';
 import type { GuestLink } from '../../../electron/core/supervisor/ports.js';
 import { Supervisor } from '../../../electron/core/supervisor/supervisor.js';
 import type { ResourceFigures, VmState } from '../../../electron/shared/types.js';
@@ -182,7 +182,7 @@ describe('memory handed back', () => {
       {
         ...idleGuest,
         run: (argv, ms) => {
-          if (argv.join(' ') === GUEST_SETTLE_COMMAND.join(' ')) settles.push(Date.now());
+          if (argv.join(' ') === GUEST_IDLE_SETTLE_COMMAND.join(' ')) settles.push(Date.now());
           return idleGuest.run(argv, ms);
         },
       },
