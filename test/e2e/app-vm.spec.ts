@@ -83,7 +83,12 @@ test.beforeAll(async ({ browser }) => {
   tmp = await mkdtemp('/tmp/dl-ui-');
   home = path.join(tmp, 'h');
   await mkdir(path.join(tmp, 'docker-config'));
-  daemon = await startDaemon(home, { ...process.env, DLITE_OS_IMAGE: IMAGE });
+  // The daemon's docker context goes into this run's own docker config, not the machine's.
+  daemon = await startDaemon(home, {
+    ...process.env,
+    DLITE_OS_IMAGE: IMAGE,
+    DOCKER_CONFIG: path.join(tmp, 'docker-config'),
+  });
   bridge = await startBridge(RENDERER, daemon.socket);
   const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   popover = await context.newPage();
