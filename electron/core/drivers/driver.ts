@@ -192,10 +192,10 @@ export interface HypervisorDriver {
   /** Bytes of a saved state on disk, or null when there is none. */
   savedStateBytes?(): Promise<number | null>;
   /**
-   * Once a start has ended: hands the guest's free memory (bytes, as the guest counts it) back to
-   * the host where it is still resident — a restore fills the guest memory whole, and a boot leaves
-   * pages behind that free page reporting misses. Resolves with the bytes given back; absent where
-   * the hypervisor cannot.
+   * After a resume, and once a used VM has gone quiet (settleMemory): hands the guest's free memory
+   * (bytes, as the guest counts it) back to the host where it is still resident — a restore fills the
+   * guest memory whole, and use leaves scattered pages behind that free page reporting misses.
+   * Resolves with the bytes given back; absent where the hypervisor cannot.
    */
   returnFreeMemory?(guestFreeBytes: number): Promise<number>;
   /** Host processes that make up the running VM (hypervisor first), for resource figures. */

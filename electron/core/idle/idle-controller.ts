@@ -158,7 +158,7 @@ export class IdleController {
         if (quiet && idleFor >= (this.o.settleQuietMs ?? 60_000)) {
           await this.o.host.settleIdleMemory(now - idleFor);
         }
-        await this.checkFootprint(settings, clock.idleForMs(now), quiet);
+        await this.checkFootprint(settings, idleFor, quiet);
       }
     } catch (e) {
       this.o.logger.warn(`idle probe: ${(e as Error).message}`);

@@ -3,6 +3,9 @@ import type { Logger } from '../log/logger.js';
 import { GUEST_IDLE_SETTLE_COMMAND, GUEST_SETTLE_COMMAND } from '../resources/figures.js';
 import type { GuestLink } from './ports.js';
 
+/** When memory is handed back: right after a resume (light), or once a used VM has gone quiet. */
+export type SettleWhen = 'after the resume' | 'once idle';
+
 /**
  * After a resume, and once a VM used since the last settle has gone quiet (IdleController): the
  * guest drops its clean page cache and compacts its free memory (GUEST_SETTLE_COMMAND; once idle,
@@ -14,7 +17,7 @@ export async function settleMemory(
   link: GuestLink,
   driver: HypervisorDriver,
   logger: Logger,
-  when: 'after the resume' | 'once idle',
+  when: SettleWhen,
 ): Promise<void> {
   try {
     const r = await link.run(when === 'once idle' ? GUEST_IDLE_SETTLE_COMMAND : GUEST_SETTLE_COMMAND, 60_000);

@@ -31,7 +31,7 @@ export interface Boot {
   expectingExit: boolean;
   /** Aborted when the VM process dies during the boot. */
   readonly crashed: AbortController;
-  /** Memory handed back after a resume, in the background; a sleep waits for it. */
+  /** Memory being handed back (after a resume, or once idle), in the background; a sleep waits for it. */
   settling?: Promise<void>;
   /** When the last memory settle began, ms since epoch. */
   settledAt?: number;

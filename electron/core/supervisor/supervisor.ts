@@ -34,7 +34,7 @@ import type { GuestLink, SupervisorDeps } from './ports.js';
 import { dropSavedVm, endForSleep, readyForSleep, savedSleep } from './sleep.js';
 import { describeVm, type Boot } from './status.js';
 import { START_STEPS, assertTransition, type StartStep } from './state.js';
-import { settleMemory } from './settle.js';
+import { settleMemory, type SettleWhen } from './settle.js';
 import { reconnectResumed } from './wake.js';
 
 export { TIMEOUTS } from './boot.js';
@@ -125,7 +125,7 @@ export class Supervisor {
     await boot.settling;
   }
 
-  private settle(boot: Boot, when: 'after the resume' | 'once idle'): void {
+  private settle(boot: Boot, when: SettleWhen): void {
     if (boot.link === null) return;
     boot.settledAt = Date.now();
     boot.settling = settleMemory(boot.link, boot.driver, this.deps.logger, when);
