@@ -24,6 +24,8 @@ OS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$OS_DIR/lib/foreign.sh"
 # shellcheck source=lib/assemble.sh
 . "$OS_DIR/lib/assemble.sh"
+# shellcheck source=lib/xtables.sh
+. "$OS_DIR/lib/xtables.sh"
 # shellcheck source=lib/kernel-features.sh
 . "$OS_DIR/lib/kernel-features.sh"
 

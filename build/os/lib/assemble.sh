@@ -14,7 +14,9 @@ assemble() {
   log "install overlay and configure (chroot)"
   cp -a "$OS_DIR/rootfs/." "$root/"
   build_mux "$root/usr/lib/dlite/dlite-mux"
-  build_xtables "$root/usr/lib/dlite/dlite-xtables"
+  build_iptables "$root/usr/sbin/xtables-legacy-multi"
+  # The shell of the boot scripts: busybox-static (usr/lib/dlite/lib.sh says why).
+  install -m 0755 "$base/busybox-static/bin/busybox" "$root/usr/lib/dlite/busybox"
   chown -R 0:0 "$root/etc" "$root/usr/lib/dlite"
   cp "$OS_DIR/lib/configure-chroot.sh" "$root/tmp/configure.sh"
   chroot "$root" /bin/sh /tmp/configure.sh
@@ -52,16 +54,6 @@ build_mux() {
   "$cc" -std=c11 -O2 -Wall -Wextra -Werror -s -o "$out" "$OS_DIR/mux/dlite-mux.c" ||
     die "compiling mux/dlite-mux.c failed"
   log "dlite-mux $(stat -c %s "$out") bytes"
-}
-
-# build_xtables OUT: the iptables wrapper (xtables/dlite-xtables.c), static
-# and non-PIE so that its own code keeps one address from run to run.
-build_xtables() {
-  local out=$1 cc
-  cc=$(guest_cc) || exit 1
-  "$cc" -std=c11 -O2 -Wall -Wextra -Werror -s -static -o "$out" "$OS_DIR/xtables/dlite-xtables.c" ||
-    die "compiling xtables/dlite-xtables.c failed"
-  log "dlite-xtables $(stat -c %s "$out") bytes"
 }
 
 # record_versions BASE KVER: the versions the manifest states, from the
@@ -122,6 +114,10 @@ trim_rootfs() {
       usr/bin/update-alternatives usr/bin/ucf usr/bin/ucfq usr/bin/ucfr usr/bin/pygettext3* usr/bin/pdb3* \
       usr/bin/openssl usr/bin/c_rehash usr/bin/gpgv usr/bin/localedef usr/sbin/ebtables* usr/sbin/arptables* \
       usr/sbin/rpc.gssd usr/sbin/rpc.svcgssd usr/sbin/rpc.idmapd usr/sbin/blkmapd
+    # The nft flavour of iptables (Docker drives the legacy one, our static build:
+    # lib/xtables.sh) with its extension plugins, and apt's signature checker.
+    rm -rf usr/sbin/xtables-nft-multi usr/sbin/*tables-nft* usr/sbin/*tables-translate \
+      usr/sbin/*tables-restore-translate "$libdir"/xtables usr/bin/sqv
     # NFSv4 id mapping over LDAP and Berkeley DB users for PAM: big library chains, unused.
     rm -f "$libdir"/libnfsidmap/umich_ldap.so "$libdir"/security/pam_userdb.so
     # containerd tools Docker does not use (it drives io.containerd.runc.v2)

@@ -4,17 +4,15 @@
 set -eu
 
 # Docker drives iptables-legacy: fewer kernel modules than the nft shim, and
-# the rules Docker writes were made for it. Every name goes through
-# dlite-xtables, which runs xtables-legacy-multi with a fixed address layout
-# (xtables/dlite-xtables.c says why). Plain links instead of
-# update-alternatives, which needs the dpkg database a foreign-architecture
+# the rules Docker writes were made for it. xtables-legacy-multi is our static
+# build (lib/xtables.sh says why); every name links to it. Plain links instead
+# of update-alternatives, which needs the dpkg database a foreign-architecture
 # tree (lib/foreign.sh) does not have.
 [ -x /usr/sbin/xtables-legacy-multi ] || { echo "configure: no /usr/sbin/xtables-legacy-multi" >&2; exit 1; }
-[ -x /usr/lib/dlite/dlite-xtables ] || { echo "configure: no /usr/lib/dlite/dlite-xtables" >&2; exit 1; }
 for v in iptables ip6tables; do
   for t in "" -save -restore; do
-    [ -x "/usr/sbin/$v-legacy$t" ] || { echo "configure: no /usr/sbin/$v-legacy$t" >&2; exit 1; }
-    ln -sf /usr/lib/dlite/dlite-xtables "/usr/sbin/$v$t"
+    ln -sf xtables-legacy-multi "/usr/sbin/$v-legacy$t"
+    ln -sf xtables-legacy-multi "/usr/sbin/$v$t"
   done
 done
 
