@@ -1,6 +1,19 @@
 # Shared helpers for the guest's boot scripts (POSIX sh, sourced).
 # Under emulation every fork+exec costs tens of milliseconds, so these helpers
 # stick to shell builtins wherever they can.
+#
+# The boot's scripts (init, boot, params, disk, wait-docker, udhcpc-event) run
+# under /usr/lib/dlite/busybox, Debian's busybox-static: its shell runs mount,
+# mkdir, modprobe, cat and the other busybox applets inside the one static,
+# non-PIE binary instead of exec'ing a dynamically linked program for each. The
+# boot and the readiness probe also run with a fixed address layout (inittab:
+# `linux64 -R`). Under QEMU's TCG a translated block of guest code is reused only
+# at the same virtual address, so each dynamically linked program the boot
+# still runs (blkid, mkfs.ext4, socat, ...) translates ld.so and its libraries
+# once instead of at every run. Whatever keeps running after the boot is started
+# through `busybox linux64 PROGRAM` (no -R), which restores the randomised
+# layout: sshd, udhcpc, acpid here; containerd, dockerd and the rest come from
+# init, which never had it fixed.
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
