@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { ChildExit } from '../../process/supervised.js';
+import { settlesWithin } from '../../process/settles-within.js';
 import { readFileTail } from '../../process/supervised.js';
 import { isAlive } from '../../vm/pidfile.js';
 import type { ExitInfo } from '../driver.js';
@@ -86,14 +87,8 @@ export class QemuVm {
   }
 
   /** Resolves true when QEMU ends within `ms`. */
-  async waitExit(ms: number): Promise<boolean> {
-    const ac = new AbortController();
-    const r = await Promise.race([
-      this.exited.then(() => true),
-      sleep(ms, false, { signal: ac.signal }).catch(() => false),
-    ]);
-    ac.abort();
-    return r;
+  waitExit(ms: number): Promise<boolean> {
+    return settlesWithin(this.exited, ms);
   }
 
   /** Sends `signal` to QEMU; marks the exit as forced. No-op once it is gone. */

@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { formatCommand } from '../../process/command-format.js';
+import { settlesWithin } from '../../process/settles-within.js';
 import { readFileTail } from '../../process/supervised.js';
 import { isAlive } from '../../vm/pidfile.js';
 
@@ -114,14 +115,8 @@ export class HypervisorProcess {
   }
 
   /** Resolves true when the process ends within `ms`. */
-  async waitExit(ms: number): Promise<boolean> {
-    const ac = new AbortController();
-    const r = await Promise.race([
-      this.exited.then(() => true),
-      sleep(Math.max(0, ms), false, { signal: ac.signal }).catch(() => false),
-    ]);
-    ac.abort();
-    return r;
+  waitExit(ms: number): Promise<boolean> {
+    return settlesWithin(this.exited, ms);
   }
 
   /** Stops watching an adopted process (hand-over to another supervisor). */
