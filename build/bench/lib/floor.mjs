@@ -20,7 +20,11 @@ export const DEFAULT_MACHINE_ARGS = [
 const WITH_VALUE = new Set(['-machine', '-accel', '-cpu', '-global', '-smp', '-m', '-display']);
 const ALONE = new Set(['-nodefaults', '-no-user-config', '-no-reboot', '-enable-kvm']);
 
-/** The machine/CPU/memory flags of a live QEMU argv (no disk, network, share, console, QMP). */
+/**
+ * The machine/CPU/memory flags of a live QEMU argv (no disk, network, share, console, QMP). The
+ * memory backend comes along: with a virtiofs share the machine names a shared memfd backend
+ * (`-machine …,memory-backend=mem` and its `-object`), and QEMU refuses the one without the other.
+ */
 export function machineArgsOf(argv) {
   const out = [];
   for (let i = 1; i < argv.length; i++) {
@@ -28,6 +32,7 @@ export function machineArgsOf(argv) {
     if (WITH_VALUE.has(a)) out.push(a, argv[++i]);
     else if (ALONE.has(a)) out.push(a);
     else if (a === '-device' && argv[i + 1] === 'virtio-rng-pci') out.push(a, argv[++i]);
+    else if (a === '-object' && argv[i + 1]?.startsWith('memory-backend-')) out.push(a, argv[++i]);
   }
   return out.includes('-machine') ? out : DEFAULT_MACHINE_ARGS;
 }
