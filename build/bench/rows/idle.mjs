@@ -144,9 +144,14 @@ export async function wakeRows(ctx) {
   ];
 }
 
+/** How long the VM must be quiet before the daemon hands its memory back (IdleController). */
+const QUIET_MS = 60_000;
+
 /**
  * Waits until the daemon has handed the guest's memory back after the use that ended at `since`
  * (a quiet minute after the last docker.sock client; see IdleController), ms since epoch of the line.
+ * A hand-back logged less than a quiet minute after `since` belongs to an earlier quiet spell (one
+ * still running when the bench's command came): it is not the one this waits for.
  */
 async function waitSettled(session, since) {
   const logFile = path.join(session.home, 'log/dlite.log');
@@ -157,7 +162,7 @@ async function waitSettled(session, since) {
         const m = /^(\S+) \w+ (?:gave \d+ MiB of free guest memory back|returning memory) once idle/.exec(
           line,
         );
-        if (m && Date.parse(m[1]) >= since) return Date.parse(m[1]);
+        if (m && Date.parse(m[1]) >= since + QUIET_MS) return Date.parse(m[1]);
       }
       return undefined;
     },
