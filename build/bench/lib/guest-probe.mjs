@@ -18,22 +18,23 @@ const shq = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
 /**
  * Inside the guest, on dockerd's own socket: `n` GETs pipelined on one socat connection, so no client
  * work sits between requests. Prints the µs of an empty socat session (its start-up, subtracted), the
- * µs of the pipelined one and the number of 200 answers. socat stops once dockerd closes the
- * connection after the last request (Connection: close); its -t only caps the wait, and 200 GET
- * /version at dockerd's 50-80 ms each under TCG take longer than the 5 s it used to allow.
+ * µs of the pipelined one and the number of 200 answers. socat keeps its side of the connection
+ * open after the last request (shut-none): a half-close makes dockerd cancel the requests still
+ * queued ("context canceled", a 500 for each /version not yet answered). It stops once dockerd
+ * closes the connection after the last request (Connection: close); its -t only caps the wait.
  */
 function pipelinedScript(urlPath, n) {
   return `
 cd "$(mktemp -d)"
 for ((i = 1; i < ${n}; i++)); do printf 'GET %s HTTP/1.1\\r\\nHost: docker\\r\\n\\r\\n' ${shq(urlPath)}; done > reqs
 printf 'GET %s HTTP/1.1\\r\\nHost: docker\\r\\nConnection: close\\r\\n\\r\\n' ${shq(urlPath)} >> reqs
-socat -t 120 - UNIX-CONNECT:/var/run/docker.sock < reqs > /dev/null
+socat -t 120 - UNIX-CONNECT:/var/run/docker.sock,shut-none < reqs > /dev/null
 t0=$EPOCHREALTIME
 socat -t 5 - UNIX-CONNECT:/var/run/docker.sock < /dev/null > /dev/null
 t1=$EPOCHREALTIME
 echo $(( 10#\${t1/./} - 10#\${t0/./} ))
 t0=$EPOCHREALTIME
-socat -t 120 - UNIX-CONNECT:/var/run/docker.sock < reqs > out
+socat -t 120 - UNIX-CONNECT:/var/run/docker.sock,shut-none < reqs > out
 t1=$EPOCHREALTIME
 echo $(( 10#\${t1/./} - 10#\${t0/./} ))
 grep -o 'HTTP/1.1 200' out | wc -l
