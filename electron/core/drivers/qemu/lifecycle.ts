@@ -19,6 +19,11 @@ const QMP_READY_MS = 30_000;
 const QUIT_GRACE_MS = 3000;
 /** Milliseconds between power-button presses while waiting for a graceful stop. */
 const REPRESS_MS = 5000;
+/**
+ * How long a QEMU whose QMP connection went away is given to be seen gone before the shutdown
+ * counts as forced: QMP closes with QEMU itself, and an adopted QEMU's exit is noticed by polling.
+ */
+const EXIT_NOTICE_MS = 1000;
 /** Spawn attempts when the picked ssh port was taken in the meantime. */
 const PORT_ATTEMPTS = 3;
 
@@ -117,7 +122,8 @@ async function waitQmp(vm: QemuVm, socket: string, signal: AbortSignal): Promise
 /**
  * Lima's shutdown: QMP `system_powerdown` (pressed again every {@link REPRESS_MS}, since a press
  * before the guest's acpid runs is lost) for up to timeoutMs, then QMP `quit`, then SIGKILL.
- * Resolves with the exit; `clean` is true only when the guest powered itself off.
+ * Resolves with the exit; `clean` is true only when the guest powered itself off (a press that
+ * fails because QMP already closed with the exiting QEMU does not make it forced).
  */
 export async function shutdownQemu(vm: QemuVm, timeoutMs: number): Promise<ExitInfo> {
   const qmp = await vm.qmpClient();
@@ -133,6 +139,7 @@ export async function shutdownQemu(vm: QemuVm, timeoutMs: number): Promise<ExitI
     if (await vm.waitExit(Math.min(REPRESS_MS, Math.max(0, left)))) return vm.exited;
     if (left <= REPRESS_MS) break;
   }
+  if (await vm.waitExit(EXIT_NOTICE_MS)) return vm.exited;
   vm.markForced();
   if (qmp && !qmp.isClosed) await qmp.quit().catch(() => undefined);
   if (await vm.waitExit(QUIT_GRACE_MS)) return vm.exited;
