@@ -60,7 +60,8 @@ arch_setup "$ARCH"          # sets KERNEL_PKG, KERNEL_NAME, DEB_ARCH
 case $COMPRESS in zstd | lz4) INITRD_NAME=rootfs.cpio.zst ;; xz) INITRD_NAME=rootfs.cpio.xz ;; *) die "--compress must be zstd, lz4 or xz" ;; esac
 OUT=${OUT:-$OS_DIR/out/$ARCH}
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap and chroot need it)"
-require_tools debootstrap chroot cpio zstd xz depmod modprobe sha256sum dpkg-deb flock apt-get mksquashfs readelf
+require_tools debootstrap chroot cpio zstd xz depmod modprobe sha256sum dpkg-deb flock apt-get mksquashfs readelf \
+  curl make
 [ "$FOREIGN" = 0 ] || ensure_binfmt
 
 mkdir -p "$CACHE/debs" "$CACHE/base" "$OUT"

@@ -25,7 +25,7 @@ iptables_source() {
       die "downloading $MIRROR/pool/main/i/iptables/$IPTABLES_TARBALL failed"
     mv "$file.part" "$file"
   fi
-  got=$(sha256sum "$file" | cut -c1-64)
+  got=$(sha256_of "$file")
   if [ "$got" != "$IPTABLES_SHA256" ]; then
     mv -f "$file" "$file.bad"
     die "$IPTABLES_TARBALL: sha256 $got, expected $IPTABLES_SHA256 (kept as $file.bad)"
